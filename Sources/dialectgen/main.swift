@@ -1,0 +1,81 @@
+import BlockDialect
+import Foundation
+
+/// A subcommand: its command-line interface and what it does.
+protocol Command {
+  static var spec: CommandSpec { get }
+  static func run(_ arguments: ParsedArguments) throws
+}
+
+/// The subcommands, by the words that select them.
+let commands: [(words: [String], command: any Command.Type)] = [
+  (["quantize"], QuantizeCommand.self),
+  (["eval"], EvalCommand.self),
+  (["formatbook", "show"], FormatbookShowCommand.self),
+  (["formatbook", "validate"], FormatbookValidateCommand.self),
+  (["bench"], BenchCommand.self),
+]
+
+let overview = """
+  usage: dialectgen COMMAND [options]
+
+  BlockDialect numerics and hardware generation.
+
+  commands:
+    quantize             quantize a tensor file to BlockDialect, MXFP4 or NVFP4
+    eval                 compare formats on tensors: SQNR, MSE, bits per element, dialect usage
+    formatbook show      print a formatbook with its groups, beneficial ranges and midpoints
+    formatbook validate  check formatbook files
+    bench                measure quantization throughput
+
+  Run 'dialectgen COMMAND --help' for a command's options. Exit status: 0 on success, 1 when
+  the work failed (bad input file, failed check), 2 for a command-line mistake.
+  """
+
+@MainActor func main() -> Int32 {
+  let words = Array(CommandLine.arguments.dropFirst())
+  if words.isEmpty || words == ["--help"] || words == ["-h"] || words == ["help"] {
+    print(overview)
+    return words.isEmpty ? 2 : 0
+  }
+  if words == ["--version"] {
+    print("dialectgen \(dialectgenVersion)")
+    return 0
+  }
+  let match = commands.filter { words.starts(with: $0.words) }.max { $0.words.count < $1.words.count }
+  guard let (selector, command) = match else {
+    let groups = commands.filter { $0.words.count > 1 && $0.words[0] == words[0] }
+    if !groups.isEmpty {
+      let choices = groups.map { $0.words[1] }.joined(separator: ", ")
+      if words.count == 1 || words[1] == "--help" || words[1] == "-h" {
+        print("usage: dialectgen \(words[0]) {\(choices)} [options]")
+        return words.count == 1 ? 2 : 0
+      }
+      StandardError.line("dialectgen \(words[0]): error: unknown command '\(words[1])'; allowed: \(choices)")
+      return 2
+    }
+    StandardError.line("dialectgen: error: unknown command '\(words[0])' (see dialectgen --help)")
+    return 2
+  }
+  let rest = Array(words.dropFirst(selector.count))
+  let name = "dialectgen " + selector.joined(separator: " ")
+  if rest.contains("--help") || rest.contains("-h") {
+    print(command.spec.help)
+    return 0
+  }
+  do {
+    try command.run(try command.spec.parse(rest))
+    return 0
+  } catch let error as UsageError {
+    StandardError.line("\(name): error: \(error.message)")
+    return 2
+  } catch let error as CommandFailure {
+    StandardError.line("\(name): error: \(error.message)")
+    return 1
+  } catch {
+    StandardError.line("\(name): error: \(error)")
+    return 1
+  }
+}
+
+exit(main())
