@@ -1,0 +1,62 @@
+extension ModuleBuilder {
+  /// Reduces `values` with a balanced binary tree of `combine`, naming each level's results
+  /// `<name>_l<level>_<index>` so the tree reads in waveforms. `betweenLevels` may replace a
+  /// level's results (to insert pipeline registers); it gets the level number (1 for the
+  /// first adders) and the results. An odd value out passes to the next level unchanged.
+  public func balancedTree(
+    _ name: String, _ values: [Signal], combine: (Signal, Signal) -> Signal,
+    betweenLevels: ((Int, [Signal]) -> [Signal])? = nil, file: StaticString = #fileID, line: UInt = #line
+  ) -> Signal {
+    guard !values.isEmpty else {
+      error("tree '\(name)' needs at least one value", at: SourceLocation(file, line))
+      return .invalid("empty tree '\(name)'")
+    }
+    var level = values
+    var depth = 0
+    while level.count > 1 {
+      depth += 1
+      var next: [Signal] = []
+      for index in stride(from: 0, to: level.count - 1, by: 2) {
+        next.append(
+          wire("\(name)_l\(depth)_\(index / 2)", combine(level[index], level[index + 1]), file: file, line: line))
+      }
+      if level.count % 2 == 1 { next.append(level[level.count - 1]) }
+      level = betweenLevels?(depth, next) ?? next
+    }
+    return level[0]
+  }
+
+  /// The sum of `values` (equal signedness) by a balanced tree of full-precision adders: the
+  /// result is ceil(log2(count)) bits wider than the widest value and never overflows.
+  public func adderTree(
+    _ name: String, _ values: [Signal], betweenLevels: ((Int, [Signal]) -> [Signal])? = nil,
+    file: StaticString = #fileID, line: UInt = #line
+  ) -> Signal {
+    balancedTree(name, values, combine: { $0 + $1 }, betweenLevels: betweenLevels, file: file, line: line)
+  }
+
+  /// The largest of `values` (same type) by a balanced tree of comparators and multiplexers.
+  public func maximumTree(
+    _ name: String, _ values: [Signal], betweenLevels: ((Int, [Signal]) -> [Signal])? = nil,
+    file: StaticString = #fileID, line: UInt = #line
+  ) -> Signal {
+    balancedTree(
+      name, values, combine: { a, b in mux(a < b, b, a, file: file, line: line) }, betweenLevels: betweenLevels,
+      file: file, line: line)
+  }
+
+  /// The number of set bits of `bits`, as an unsigned value of just enough width.
+  public func populationCount(
+    _ name: String, _ bits: Signal, file: StaticString = #fileID, line: UInt = #line
+  ) -> Signal {
+    if bits.isInvalid || bits.width == 0 {
+      report(
+        bits.checkedUnary("populationCount") ?? bits, statement: "population count '\(name)'",
+        at: SourceLocation(file, line))
+      return .invalid("population count '\(name)'")
+    }
+    let ones = (0..<bits.width).map { bits[$0] }
+    guard ones.count > 1 else { return ones[0] }
+    return adderTree(name, ones, file: file, line: line)
+  }
+}
