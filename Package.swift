@@ -4,6 +4,10 @@
 
 import PackageDescription
 
+/// The hot targets are compiled with optimization in debug builds too, so `swift test` runs
+/// the numerics kernels and the circuit simulator at a useful speed.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
   name: "dialectgen",
   products: [
@@ -13,10 +17,11 @@ let package = Package(
     .executable(name: "dialectgen", targets: ["dialectgen"]),
   ],
   targets: [
-    // The numerics model: knows nothing of hardware.
-    .target(name: "BlockDialect"),
+    // The numerics model: knows nothing of hardware. Optimized even in debug builds: its
+    // kernels and the simulator below run millions of times in the tests.
+    .target(name: "BlockDialect", swiftSettings: optimizedInDebug),
     // The hardware construction language: knows nothing of BlockDialect.
-    .target(name: "HDL"),
+    .target(name: "HDL", swiftSettings: optimizedInDebug),
     // Generators written in the HDL, with every constant taken from the numerics model.
     .target(name: "DialectHardware", dependencies: ["BlockDialect", "HDL"]),
     // The command-line tool: parses arguments and calls the libraries.

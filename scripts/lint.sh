@@ -23,7 +23,7 @@ for m in "${modules[@]}"; do
   if ! verilator --lint-only -Wall -y "$dir" --top-module "$m" "$dir/$m.v" >"$log/v.txt" 2>&1 || [ -s "$log/v.txt" ]; then
     echo "lint: $m: verilator:"; sed 's/^/  /' "$log/v.txt"; bad=1
   fi
-  files=$(ls "$dir"/*.v)
+  files=$(echo "$dir"/*.v)
   if ! yosys -q -l "$log/y.txt" -p "read_verilog $files; hierarchy -check -top $m; synth -top $m; check -assert; select -assert-none t:\$_DLATCH_* t:\$_DLATCHSR_* t:\$dlatch t:\$adlatch" >/dev/null 2>&1 \
      || grep -qi "warning" "$log/y.txt"; then
     echo "lint: $m: yosys:"; grep -iE "warning|error" "$log/y.txt" | sed 's/^/  /' | head -20; bad=1

@@ -61,6 +61,13 @@ extension Signal {
   /// Wrapping subtraction: equal widths and signedness; the result has the same type.
   public static func &- (a: Signal, b: Signal) -> Signal { arithmetic("&-", .subtract, a, b, grow: false) }
 
+  /// Arithmetic with an integer computed at elaboration time; it takes the signal's type, like
+  /// a literal.
+  public static func + (a: Signal, b: Int) -> Signal { a + Signal(integerLiteral: b) }
+  public static func - (a: Signal, b: Int) -> Signal { a - Signal(integerLiteral: b) }
+  public static func &+ (a: Signal, b: Int) -> Signal { a &+ Signal(integerLiteral: b) }
+  public static func &- (a: Signal, b: Int) -> Signal { a &- Signal(integerLiteral: b) }
+
   static func arithmetic(_ symbol: String, _ operation: Operation, _ a: Signal, _ b: Signal, grow: Bool) -> Signal {
     combine(symbol, a, b) { x, y in
       guard x.isSigned == y.isSigned else { return mismatch(symbol, x, y, "operands of equal signedness") }
@@ -139,6 +146,15 @@ extension Signal {
   public static func <= (a: Signal, b: Signal) -> Signal { compare("<=", .lessOrEqual, a, b) }
   public static func > (a: Signal, b: Signal) -> Signal { compare(">", .greater, a, b) }
   public static func >= (a: Signal, b: Signal) -> Signal { compare(">=", .greaterOrEqual, a, b) }
+
+  /// Comparisons with an integer computed at elaboration time; it takes the signal's type,
+  /// like a literal.
+  public static func == (a: Signal, b: Int) -> Signal { a == Signal(integerLiteral: b) }
+  public static func != (a: Signal, b: Int) -> Signal { a != Signal(integerLiteral: b) }
+  public static func < (a: Signal, b: Int) -> Signal { a < Signal(integerLiteral: b) }
+  public static func <= (a: Signal, b: Int) -> Signal { a <= Signal(integerLiteral: b) }
+  public static func > (a: Signal, b: Int) -> Signal { a > Signal(integerLiteral: b) }
+  public static func >= (a: Signal, b: Int) -> Signal { a >= Signal(integerLiteral: b) }
 
   static func compare(_ symbol: String, _ operation: Operation, _ a: Signal, _ b: Signal) -> Signal {
     combine(symbol, a, b) { x, y in

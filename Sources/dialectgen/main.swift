@@ -1,4 +1,5 @@
 import BlockDialect
+import DialectHardware
 import Foundation
 
 /// A subcommand: its command-line interface and what it does.
@@ -14,6 +15,7 @@ let commands: [(words: [String], command: any Command.Type)] = [
   (["formatbook", "show"], FormatbookShowCommand.self),
   (["formatbook", "validate"], FormatbookValidateCommand.self),
   (["bench"], BenchCommand.self),
+  (["emit"], EmitCommand.self),
 ]
 
 let overview = """
@@ -27,6 +29,7 @@ let overview = """
     formatbook show      print a formatbook with its groups, beneficial ranges and midpoints
     formatbook validate  check formatbook files
     bench                measure quantization throughput
+    emit                 generate the RTL: Verilog, files.f, manifest.json, FuseSoC core
 
   Run 'dialectgen COMMAND --help' for a command's options. Exit status: 0 on success, 1 when
   the work failed (bad input file, failed check), 2 for a command-line mistake.

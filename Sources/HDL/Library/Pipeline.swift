@@ -20,9 +20,13 @@ public final class Pipeline {
   /// The valid bit at the current point of the pipeline.
   public private(set) var valid: Signal
 
+  /// Whether the pipeline moves forward this cycle (nil for a valid-only pipeline, which
+  /// always does). State updated by the item at some stage, such as an accumulator, loads
+  /// when that stage's `valid` and this are both 1.
+  public let advance: Signal?
+
   let builder: ModuleBuilder
   let name: String
-  let advance: Signal?
   var nextStage = 0
   var validRegisters: [Signal] = []
 
@@ -65,15 +69,22 @@ public final class Pipeline {
   public func boundary(
     _ stage: String, _ signals: KeyValuePairs<String, Signal>, file: StaticString = #fileID, line: UInt = #line
   ) -> [Signal] {
+    boundary(stage, signals.map { (name: $0.key, signal: $0.value) }, file: file, line: line)
+  }
+
+  /// Passes named signals across boundary `stage` (the form for lists built in code).
+  public func boundary(
+    _ stage: String, _ signals: [(name: String, signal: Signal)], file: StaticString = #fileID, line: UInt = #line
+  ) -> [Signal] {
     guard let position = stages.firstIndex(of: stage), position >= nextStage else {
       builder.error(
         "pipeline '\(name)': boundary '\(stage)' is unknown or out of order", at: SourceLocation(file, line))
-      return signals.map(\.value)
+      return signals.map(\.signal)
     }
     nextStage = position + 1
-    guard registered.contains(stage) else { return signals.map(\.value) }
-    let outputs = signals.map { signal in
-      builder.register("\(signal.key)_\(stage)_q", next: signal.value, enable: advance, file: file, line: line)
+    guard registered.contains(stage) else { return signals.map(\.signal) }
+    let outputs = signals.map { item in
+      builder.register("\(item.name)_\(stage)_q", next: item.signal, enable: advance, file: file, line: line)
     }
     valid = builder.register("\(name)_valid_\(stage)_q", next: valid, reset: 0, enable: advance, file: file, line: line)
     return outputs

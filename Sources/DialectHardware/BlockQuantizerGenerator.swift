@@ -1,0 +1,323 @@
+import BlockDialect
+import HDL
+
+/// The online block quantizer (the activation path of NUMERICS.md): n FP16 or BF16 elements
+/// in, one packed block out (exponent field, dialect id, n codes, `nonfinite` flag).
+///
+/// Datapath, per block:
+/// 1. every element's fields, with the non-finite rule (an infinity becomes the largest
+///    finite value of its sign, a NaN becomes 0);
+/// 2. the largest magnitude (a maximum tree over exponent-and-fraction keys) and the shared
+///    exponent `E = clamp(floor(log2 amax) - 2 + b, 0, 2^w - 1)`;
+/// 3. per element, the significand shifted by `E`'s offset into the truncated view t, the
+///    rounded view q and the sticky bit;
+/// 4. the two-stage selector on the q views;
+/// 5. per element, the code: seven threshold comparisons of t against the chosen dialect's
+///    midpoints (the book's tie rule, using the sticky bit for ties to even), and the sign.
+///
+/// Streaming with valid/ready; the pipeline depth (0 to 5) places registers at the stage
+/// boundaries in ``stagePriority`` order; throughput is one block per cycle.
+public struct BlockQuantizerGenerator: Sendable {
+  /// Every boundary the datapath can be cut at, in datapath order.
+  public static let stages = ["maximum", "align", "membership", "count", "select"]
+  /// The boundaries registered for depth 1, 2, ...: depth d registers the first d.
+  public static let stagePriority = ["align", "count", "maximum", "membership", "select"]
+
+  public let configuration: HardwareConfiguration
+  public let prefix: String
+
+  public init(configuration: HardwareConfiguration, prefix: String = "bd") {
+    self.configuration = configuration
+    self.prefix = prefix
+  }
+
+  var format: BlockFormat { configuration.format }
+  var input: ElementFormat { configuration.input }
+  var book: Formatbook { format.formatbook }
+  var n: Int { format.blockSize }
+  var depth: Int { configuration.depth(of: .blockQuantizer) }
+  /// Fraction bits of the input format.
+  var fractionWidth: Int { input.fractionWidth }
+  /// Exponent bits of the input format.
+  var inputExponentWidth: Int { input.exponentWidth }
+  /// Significand width (hidden bit included).
+  var significandWidth: Int { fractionWidth + 1 }
+  /// Fraction bits kept below the binary point of 4a: enough that nothing lost matters.
+  var keptFractionBits: Int { significandWidth }
+  /// Left shifts up to this many places are done by the same right shifter.
+  static let leftShiftRoom = 5
+  /// Width of the aligned value: significand, left-shift room, kept fraction.
+  var alignedWidth: Int { significandWidth + Self.leftShiftRoom + keptFractionBits }
+
+  /// Builds `<prefix>_block_quantizer` (with the selector units it instantiates).
+  public func build(groupSelect: Module?, membership: Module?) throws -> GeneratedModule {
+    let m = ModuleBuilder("\(prefix)_block_quantizer")
+    m.headerLines = configuration.headerLines(
+      generator: "BlockQuantizerGenerator",
+      summary: "Block quantizer: \(n) \(input.rawValue) elements to one BlockDialect block (activation path)")
+    let registered = Set(Self.stagePriority.prefix(depth))
+    let valid = m.input("valid_i", width: 1, comment: "elements_i holds a block")
+    let ready = m.input("ready_i", width: 1, comment: "the consumer takes the output block this cycle")
+    let packed = m.input(
+      "elements_i", width: input.bitWidth * n,
+      comment:
+        "n \(input.rawValue) elements, element i in bits \(input.bitWidth)i+\(input.bitWidth - 1)..\(input.bitWidth)i")
+    let pipe = Pipeline(
+      m, name: "quantizer", valid: valid, ready: ready, stages: Self.stages, registered: registered)
+
+    // 1. Fields, with infinities and NaNs replaced.
+    var keys: [Signal] = []
+    var lanes: [(sign: Signal, exponent: Signal, significand: Signal)] = []
+    var nonfiniteBits: [Signal] = []
+    let allOnes = (1 << inputExponentWidth) - 1
+    for lane in 0..<n {
+      let x = packed[(input.bitWidth * lane)...(input.bitWidth * lane + input.bitWidth - 1)]
+      let rawExponent = x[fractionWidth...(fractionWidth + inputExponentWidth - 1)]
+      let rawFraction = x[0...(fractionWidth - 1)]
+      let special = m.wire("lane\(lane)_nonfinite", rawExponent == allOnes)
+      let nan = m.wire("lane\(lane)_nan", special && rawFraction.orReduced())
+      let exponent = m.wire(
+        "lane\(lane)_exponent",
+        mux(special, mux(nan, 0, .constant(allOnes - 1, width: inputExponentWidth)), rawExponent))
+      let fraction = m.wire(
+        "lane\(lane)_fraction",
+        mux(special, mux(nan, 0, .constant((1 << fractionWidth) - 1, width: fractionWidth)), rawFraction))
+      let sign = m.wire("lane\(lane)_sign", x[input.bitWidth - 1] && !nan)
+      keys.append(concatenate(exponent, fraction))
+      lanes.append((sign, exponent, concatenate(exponent.orReduced(), fraction)))
+      nonfiniteBits.append(special)
+    }
+    let nonfinite = m.wire(
+      "nonfinite", concatenate(nonfiniteBits).orReduced(), comment: "an element was an infinity or NaN")
+
+    // 2. The largest magnitude and the shared exponent.
+    let largest = m.maximumTree("magnitude_maximum", keys)
+    let maximumStage = pipe.boundary(
+      "maximum",
+      [("largest", largest), ("nonfinite", nonfinite)]
+        + lanes.enumerated().flatMap { lane, fields in
+          [
+            ("lane\(lane)_sign", fields.sign), ("lane\(lane)_exponent", fields.exponent),
+            ("lane\(lane)_significand", fields.significand),
+          ]
+        })
+    let exponent = sharedExponent(in: m, largest: maximumStage[0])
+
+    // 3. Alignment: t, q and the sticky bit per element.
+    let shiftBase = m.wire(
+      "shift_base",
+      exponent.extended(to: exponent.width + 1).asSigned + .constant(alignmentOffset, width: 10, signed: true),
+      comment: "E + \(alignmentOffset): the right shift of an element with exponent field 1, plus \(Self.leftShiftRoom)"
+    )
+    var aligned: [(name: String, signal: Signal)] = [
+      ("exponent", exponent), ("nonfinite", maximumStage[1]),
+    ]
+    for lane in 0..<n {
+      let sign = maximumStage[2 + 3 * lane]
+      let laneExponent = maximumStage[3 + 3 * lane]
+      let significand = maximumStage[4 + 3 * lane]
+      let views = align(in: m, lane: lane, base: shiftBase, exponent: laneExponent, significand: significand)
+      aligned += [
+        ("lane\(lane)_sign", sign), ("lane\(lane)_truncated", views.truncated), ("lane\(lane)_rounded", views.rounded),
+        ("lane\(lane)_whole", views.whole),
+      ]
+    }
+    let alignStage = pipe.boundary("align", aligned)
+    let blockExponent = alignStage[0]
+    var blockNonfinite = alignStage[1]
+    var signs = (0..<n).map { alignStage[2 + 4 * $0] }
+    var truncated = (0..<n).map { alignStage[3 + 4 * $0] }
+    let rounded = (0..<n).map { alignStage[4 + 4 * $0] }
+    var whole = (0..<n).map { alignStage[5 + 4 * $0] }
+    var carriedExponent = blockExponent
+
+    // 4. The selector, carrying what encoding needs through its stages.
+    var dialect: Signal? = nil
+    if book.dialects.count > 1, let groupSelect {
+      let generator = SelectorGenerator(configuration: configuration, prefix: prefix)
+      dialect = generator.selectorLogic(in: m, views: rounded, groupSelect: groupSelect, membership: membership) {
+        stage, signals in
+        var carried = signals
+        carried.append(("exponent", carriedExponent))
+        carried.append(("nonfinite", blockNonfinite))
+        for lane in 0..<n {
+          carried += [
+            ("lane\(lane)_sign", signs[lane]), ("lane\(lane)_truncated", truncated[lane]),
+            ("lane\(lane)_whole", whole[lane]),
+          ]
+        }
+        let out = pipe.boundary(stage, carried)
+        let base = signals.count
+        carriedExponent = out[base]
+        blockNonfinite = out[base + 1]
+        for lane in 0..<n {
+          signs[lane] = out[base + 2 + 3 * lane]
+          truncated[lane] = out[base + 3 + 3 * lane]
+          whole[lane] = out[base + 4 + 3 * lane]
+        }
+        return Array(out.prefix(base))
+      }
+    } else {
+      // No selector: the carried signals still cross the selector's boundaries.
+      for stage in ["membership", "count"] {
+        var carried: [(name: String, signal: Signal)] = [("exponent", carriedExponent), ("nonfinite", blockNonfinite)]
+        for lane in 0..<n {
+          carried += [
+            ("lane\(lane)_sign", signs[lane]), ("lane\(lane)_truncated", truncated[lane]),
+            ("lane\(lane)_whole", whole[lane]),
+          ]
+        }
+        let out = pipe.boundary(stage, carried)
+        carriedExponent = out[0]
+        blockNonfinite = out[1]
+        for lane in 0..<n {
+          signs[lane] = out[2 + 3 * lane]
+          truncated[lane] = out[3 + 3 * lane]
+          whole[lane] = out[4 + 3 * lane]
+        }
+      }
+    }
+    var selectStage: [(name: String, signal: Signal)] = [("exponent", carriedExponent), ("nonfinite", blockNonfinite)]
+    if let dialect { selectStage.append(("dialect", dialect)) }
+    for lane in 0..<n {
+      selectStage += [
+        ("lane\(lane)_sign", signs[lane]), ("lane\(lane)_truncated", truncated[lane]),
+        ("lane\(lane)_whole", whole[lane]),
+      ]
+    }
+    let selected = pipe.boundary("select", selectStage)
+    let offset = dialect == nil ? 2 : 3
+    let finalDialect: Signal? = dialect == nil ? nil : selected[2]
+
+    // 5. Encoding.
+    let thresholds = midpoints(in: m, dialect: finalDialect)
+    let codes = (0..<n).map { lane in
+      encode(
+        in: m, lane: lane, thresholds: thresholds, sign: selected[offset + 3 * lane],
+        truncated: selected[offset + 1 + 3 * lane], whole: selected[offset + 2 + 3 * lane])
+    }
+    let (validOut, readyOut) = pipe.finish()
+    m.output("ready_o", readyOut, comment: "elements_i is taken this cycle")
+    m.output("valid_o", validOut, comment: "the outputs hold a block")
+    m.output("exponent_o", selected[0], comment: "shared exponent field E")
+    if let finalDialect { m.output("dialect_o", finalDialect, comment: "dialect id") }
+    m.output("codes_o", concatenate(codes.reversed()), comment: "n codes, element i in bits 4i+3..4i")
+    m.output("nonfinite_o", selected[1], comment: "the block held an infinity or NaN")
+    return GeneratedModule(
+      kind: .blockQuantizer, module: try m.build(),
+      summary: "online block quantizer: \(input.rawValue) elements to exponent, dialect and codes (two-stage selector)",
+      latency: pipe.latency, handshake: .validReady, throughput: "1 block per cycle",
+      parameters: [
+        ("formatbook", .string(book.name)), ("block_size", .integer(n)), ("input", .string(input.rawValue)),
+        ("pipeline_depth", .integer(depth)),
+        ("registered_stages", .array(Self.stages.filter(registered.contains).map { .string($0) })),
+      ])
+  }
+
+  /// `bias_in + fraction bits - b - 2 + leftShiftRoom`: added to E minus an element's exponent
+  /// field (at least 1) gives its right shift into the aligned value.
+  var alignmentOffset: Int {
+    input.exponentBias + fractionWidth - format.exponentBias - 2 + Self.leftShiftRoom
+  }
+
+  /// The shared exponent field from the largest magnitude's exponent and fraction.
+  func sharedExponent(in m: ModuleBuilder, largest: Signal) -> Signal {
+    let maximumExponent = m.wire("maximum_exponent", largest[fractionWidth...(fractionWidth + inputExponentWidth - 1)])
+    let maximumFraction = m.wire("maximum_fraction", largest[0...(fractionWidth - 1)])
+    // floor(log2 amax) - 2 + b: for a normal amax, its exponent field plus a constant; for a
+    // subnormal one, the position of its leading fraction bit plus another.
+    let leading = m.priority(
+      "subnormal_leading_bit",
+      (0..<fractionWidth).reversed().map { (maximumFraction[$0], Signal.constant($0, width: 5)) },
+      fallback: .constant(0, width: 5), comment: "position of the leading one of a subnormal maximum")
+    let width = 12
+    let normalOffset = format.exponentBias - input.exponentBias - 2
+    let subnormalOffset = format.exponentBias - input.exponentBias - fractionWidth - 1
+    let normal = maximumExponent.extended(to: width).asSigned + .constant(normalOffset, width: width, signed: true)
+    let subnormal = leading.extended(to: width).asSigned + .constant(subnormalOffset, width: width, signed: true)
+    let unclamped = m.wire(
+      "exponent_unclamped", mux(maximumExponent.orReduced(), normal, subnormal), comment: "floor(log2 amax) - 2 + b")
+    let zero = m.wire("block_is_zero", !largest.orReduced())
+    let limit = format.maximumExponentField
+    let clamped = m.priority(
+      "exponent",
+      [
+        (zero || unclamped < 0, Signal.constant(0, width: format.exponentWidth)),
+        (
+          unclamped > Signal.constant(limit, width: unclamped.width, signed: true),
+          Signal.constant(limit, width: format.exponentWidth)
+        ),
+      ], fallback: unclamped[0...(format.exponentWidth - 1)],
+      comment: "E, clamped to 0...\(limit); 0 for an all-zero block")
+    return clamped
+  }
+
+  /// The views of one element: shift its significand right by `base - max(exponent, 1)` into
+  /// `alignedWidth` bits (the room of `leftShiftRoom` places lets small left shifts through).
+  func align(in m: ModuleBuilder, lane: Int, base: Signal, exponent: Signal, significand: Signal)
+    -> (truncated: Signal, rounded: Signal, whole: Signal)
+  {
+    let name = "lane\(lane)"
+    let effective = mux(exponent.orReduced(), exponent, .constant(1, width: inputExponentWidth))
+    let shift = m.wire("\(name)_shift", base - effective.extended(to: effective.width + 1).asSigned)
+    let limit = alignedWidth
+    let amountWidth = bitWidth(of: limit)
+    let amount = m.wire(
+      "\(name)_shift_amount",
+      mux(
+        shift > Signal.constant(limit, width: shift.width, signed: true), .constant(limit, width: amountWidth),
+        shift[0...(amountWidth - 1)]))
+    let placed = concatenate(significand, .constant(0, width: Self.leftShiftRoom + keptFractionBits))
+    let value = m.wire(
+      "\(name)_aligned", placed.shiftedRight(by: amount), comment: "4a with \(keptFractionBits) fraction bits")
+    let integer = value[keptFractionBits...(alignedWidth - 1)]
+    let saturate = m.wire(
+      "\(name)_saturate",
+      (integer >= 32) || ((shift < 0) && significand.orReduced()), comment: "4a >= 32: both views saturate at 31")
+    let low = integer[0...4]
+    let roundBit = value[keptFractionBits - 1]
+    let truncated = m.wire("\(name)_truncated", mux(saturate, 31, low), comment: "t = min(floor(4a), 31)")
+    let rounded = m.wire(
+      "\(name)_rounded", mux(saturate || (low == 31), 31, low &+ concatenate(.constant(0, width: 4), roundBit)),
+      comment: "q = min(floor(4a + 1/2), 31)")
+    let whole = m.wire("\(name)_whole", !value[0...(keptFractionBits - 1)].orReduced(), comment: "4a is a whole number")
+    return (truncated, rounded, whole)
+  }
+
+  /// The seven encoding thresholds of the chosen dialect (constants where the book agrees).
+  func midpoints(in m: ModuleBuilder, dialect: Signal?) -> [Signal] {
+    (1..<Dialect.magnitudeCount).map { k in
+      let values = book.midpoints.map { $0[k - 1] }
+      if Set(values).count == 1 || dialect == nil { return Signal.constant(values[0], width: 5) }
+      return m.lookup(
+        "midpoint\(k)", index: dialect!, values: values, width: 5,
+        comment: "m_\(k - 1) + m_\(k) of each dialect, quarter-units")
+    }
+  }
+
+  /// One element's code: the count of thresholds t passes (a thermometer, since the midpoints
+  /// increase), and the sign unless the index is 0.
+  func encode(in m: ModuleBuilder, lane: Int, thresholds: [Signal], sign: Signal, truncated: Signal, whole: Signal)
+    -> Signal
+  {
+    let up = thresholds.enumerated().map { offset, midpoint -> Signal in
+      let k = offset + 1
+      if book.ties == .up || k % 2 == 0 { return truncated >= midpoint }
+      return (truncated > midpoint) || ((truncated == midpoint) && !whole)
+    }
+    let passed = m.wire(
+      "lane\(lane)_passed", concatenate(up.reversed()), comment: "thermometer: bit k-1 set when index >= k")
+    // Thermometer to binary.
+    let u = (0..<7).map { passed[$0] }
+    let index = concatenate(
+      u[3], (u[1] && !u[3]) || u[5], (u[0] && !u[1]) || (u[2] && !u[3]) || (u[4] && !u[5]) || u[6])
+    return m.wire("lane\(lane)_code", concatenate(sign && passed[0], index))
+  }
+
+  /// The golden model: the block the activation path gives for `elements` (raw bits of the
+  /// configured input format).
+  public func expected(elements: [UInt16]) -> (block: PackedBlock, outcome: BlockOutcome) {
+    let quantizer = BlockQuantizer(format: format, selector: .twoStage, input: input)
+    return quantizer.quantize(elements.map { input.decode(UInt32($0)) })
+  }
+}

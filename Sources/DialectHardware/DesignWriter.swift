@@ -1,0 +1,55 @@
+import Foundation
+
+/// Writes a design's files into a directory all at once: into a fresh temporary directory
+/// beside it, then swapped into place, so a failure leaves the old output untouched and no
+/// partial new one. A directory that holds anything but a previous dialectgen output is never
+/// replaced.
+public enum DesignWriter {
+  /// Writes `files` as the complete contents of `directory`.
+  ///
+  /// - Throws: ``ConfigurationError`` naming the directory when it cannot be written or is
+  ///   not a previous output.
+  public static func write(_ files: [(name: String, contents: String)], to directory: String) throws {
+    let manager = FileManager.default
+    let target = URL(fileURLWithPath: directory).standardized
+    let parent = target.deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard manager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw ConfigurationError("cannot write \(directory): its parent directory \(parent) does not exist")
+    }
+    let exists = manager.fileExists(atPath: target.path, isDirectory: &isDirectory)
+    if exists {
+      guard isDirectory.boolValue else { throw ConfigurationError("cannot write \(directory): it is a file") }
+      let contents = (try? manager.contentsOfDirectory(atPath: target.path)) ?? []
+      guard contents.isEmpty || contents.contains("manifest.json") else {
+        throw ConfigurationError(
+          "refusing to replace \(directory): it holds files but no manifest.json from an earlier emit; choose an empty or new directory"
+        )
+      }
+    }
+    let staging = parent + "/.\(target.lastPathComponent).emit-\(getpid())"
+    let retired = parent + "/.\(target.lastPathComponent).old-\(getpid())"
+    do {
+      try manager.createDirectory(atPath: staging, withIntermediateDirectories: false)
+    } catch {
+      throw ConfigurationError("cannot write \(directory): \(parent) is not writable")
+    }
+    do {
+      for file in files {
+        guard manager.createFile(atPath: staging + "/" + file.name, contents: Data(file.contents.utf8)) else {
+          throw ConfigurationError("cannot write \(directory)/\(file.name)")
+        }
+      }
+      if exists { try manager.moveItem(atPath: target.path, toPath: retired) }
+      try manager.moveItem(atPath: staging, toPath: target.path)
+      if exists { try? manager.removeItem(atPath: retired) }
+    } catch {
+      try? manager.removeItem(atPath: staging)
+      if exists, !manager.fileExists(atPath: target.path) {
+        try? manager.moveItem(atPath: retired, toPath: target.path)
+      }
+      if let error = error as? ConfigurationError { throw error }
+      throw ConfigurationError("cannot write \(directory): \(error.localizedDescription)")
+    }
+  }
+}

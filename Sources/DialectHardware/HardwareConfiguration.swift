@@ -1,0 +1,228 @@
+import BlockDialect
+import Foundation
+
+/// A mistake in a hardware configuration: names the field or value at fault and what is
+/// allowed.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// Everything the generators need to build the design: the block format (formatbook, block
+/// size, exponent), the input element format of the block quantizer, the pipeline depth of
+/// each pipelined module and the accumulator widths.
+public struct HardwareConfiguration: Sendable {
+  /// Formatbook, block size n, exponent width w and bias b.
+  public var format: BlockFormat
+  /// The block quantizer's input elements: FP16 or BF16.
+  public var input: ElementFormat
+  /// Pipeline depth per pipelined module kind; a kind not listed is combinational (depth 0).
+  public var pipelineDepths: [ModuleKind: Int]
+  /// Width of the block dot product's multi-block accumulator.
+  public var accumulatorWidth: Int
+  /// Width of every MAC lane's accumulator (the same for BlockDialect, E2M1, INT4 and INT8
+  /// lanes, so their areas compare like for like).
+  public var laneAccumulatorWidth: Int
+  /// The modules to emit (with whatever they instantiate); by default every module that
+  /// applies to the book.
+  public var modules: [ModuleKind]
+
+  /// The default design: DialectFP4, n = 32, w = 5, b = 15, FP16 input, combinational, every
+  /// module.
+  public init(
+    format: BlockFormat = .default, input: ElementFormat = .float16, pipelineDepths: [ModuleKind: Int] = [:],
+    accumulatorWidth: Int? = nil, laneAccumulatorWidth: Int = 24, modules: [ModuleKind]? = nil
+  ) {
+    self.format = format
+    self.input = input
+    self.pipelineDepths = pipelineDepths
+    self.accumulatorWidth = accumulatorWidth ?? format.defaultAccumulatorWidth
+    self.laneAccumulatorWidth = laneAccumulatorWidth
+    self.modules = modules ?? Design.applicableKinds(for: format.formatbook)
+  }
+
+  /// The pipeline depth of a module kind (0 if not pipelined).
+  public func depth(of kind: ModuleKind) -> Int { pipelineDepths[kind] ?? 0 }
+
+  /// Checks everything the generators rely on.
+  public func validate() throws {
+    guard input == .float16 || input == .bfloat16 else {
+      throw ConfigurationError("input '\(input.rawValue)' is not allowed; the block quantizer takes fp16 or bf16")
+    }
+    for (kind, depth) in pipelineDepths.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+      guard kind.maximumPipelineDepth > 0 else {
+        throw ConfigurationError("module \(kind.rawValue) is not pipelined; it takes no pipeline depth")
+      }
+      guard (0...kind.maximumPipelineDepth).contains(depth) else {
+        throw ConfigurationError(
+          "pipeline depth \(depth) for \(kind.rawValue) is beyond its \(kind.maximumPipelineDepth) stages; allowed: 0 to \(kind.maximumPipelineDepth)"
+        )
+      }
+    }
+    let minimum = BlockAccumulator.minimumWidth(for: format)
+    guard (minimum...4096).contains(accumulatorWidth) else {
+      throw ConfigurationError(
+        "accumulator width \(accumulatorWidth) is not allowed; use \(minimum) (one block product) to 4096 bits (default \(format.defaultAccumulatorWidth))"
+      )
+    }
+    guard (16...64).contains(laneAccumulatorWidth) else {
+      throw ConfigurationError(
+        "lane accumulator width \(laneAccumulatorWidth) is not allowed; use 16 (an INT8 product) to 64 bits")
+    }
+    guard !modules.isEmpty else { throw ConfigurationError("no modules selected") }
+  }
+
+  /// A one-line description for file headers.
+  public var summary: String {
+    var parts = [
+      "formatbook \(format.formatbook.name) (\(format.formatbook.dialects.count) dialects, ties \(format.formatbook.ties.rawValue))",
+      "block size \(format.blockSize)", "exponent \(format.exponentWidth) bits, bias \(format.exponentBias)",
+      "input \(input.rawValue)", "accumulator \(accumulatorWidth) bits",
+      "lane accumulator \(laneAccumulatorWidth) bits",
+    ]
+    let depths = ModuleKind.allCases.filter { $0.maximumPipelineDepth > 0 }.map { "\($0.rawValue) \(depth(of: $0))" }
+    parts.append("pipeline depths: " + depths.joined(separator: ", "))
+    return parts.joined(separator: "; ")
+  }
+}
+
+/// The modules the generators build.
+public enum ModuleKind: String, Sendable, CaseIterable, Comparable {
+  case decoder
+  case blockDecoder = "block_decoder"
+  case groupSelect = "group_select"
+  case membership
+  case selector
+  case mseSelector = "mse_selector"
+  case blockQuantizer = "block_quantizer"
+  case macLane = "mac_lane"
+  case blockDot = "block_dot"
+  case e2m1MACLane = "e2m1_mac_lane"
+  case int4MACLane = "int4_mac_lane"
+  case int8MACLane = "int8_mac_lane"
+
+  public static func < (a: ModuleKind, b: ModuleKind) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+
+  /// How many pipeline stages the module can be cut into (0: not pipelined).
+  public var maximumPipelineDepth: Int {
+    switch self {
+    case .blockQuantizer: return BlockQuantizerGenerator.stagePriority.count
+    case .blockDot: return BlockDotGenerator.stagePriority.count
+    default: return 0
+    }
+  }
+}
+
+extension HardwareConfiguration {
+  /// The fields a configuration file may hold.
+  static let knownFields = [
+    "formatbook", "block_size", "exponent_width", "exponent_bias", "input", "pipeline", "accumulator_width",
+    "lane_accumulator_width", "modules",
+  ]
+
+  /// Reads a configuration file: a JSON object with any of `formatbook` (a built-in name, a
+  /// path relative to the file, or an inline book), `block_size`, `exponent_width`,
+  /// `exponent_bias`, `input` (`fp16` or `bf16`), `pipeline` (a depth for every pipelined
+  /// module, or an object of depths by module), `accumulator_width`,
+  /// `lane_accumulator_width` and `modules` (an array of module names).
+  public init(contentsOf path: String) throws {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ConfigurationError("\(path): cannot read the configuration file")
+    }
+    let root: JSONValue
+    do {
+      root = try JSONValue.parse(data)
+    } catch {
+      throw ConfigurationError("\(path): \(error)")
+    }
+    guard root.isObject else { throw ConfigurationError("\(path): a configuration is a JSON object") }
+    if let unknown = root.keys.first(where: { !Self.knownFields.contains($0) }) {
+      throw ConfigurationError(
+        "\(path): unknown field \"\(unknown)\"; allowed: \(Self.knownFields.joined(separator: ", "))")
+    }
+    func integer(_ key: String) throws -> Int? {
+      guard let value = root[key] else { return nil }
+      guard let number = value.intValue else {
+        throw ConfigurationError("\(path): field \"\(key)\" must be an integer, not \(value.compact())")
+      }
+      return number
+    }
+    var book = Formatbook.dialectFP4
+    if let value = root["formatbook"] {
+      if let name = value.stringValue {
+        let relative = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(name).path
+        book = try Formatbook.builtIn[name] ?? Formatbook(contentsOf: name.hasPrefix("/") ? name : relative)
+      } else if value.isObject {
+        book = try Formatbook(jsonValue: value, source: "\(path): formatbook")
+      } else {
+        throw ConfigurationError("\(path): field \"formatbook\" must be a name, a path or a formatbook object")
+      }
+    }
+    let format: BlockFormat
+    do {
+      format = try BlockFormat(
+        blockSize: try integer("block_size") ?? 32, exponentWidth: try integer("exponent_width") ?? 5,
+        exponentBias: try integer("exponent_bias"), formatbook: book)
+    } catch let error as BlockFormatError {
+      throw ConfigurationError("\(path): \(error.description)")
+    }
+    var input = ElementFormat.float16
+    if let value = root["input"] {
+      guard let name = value.stringValue, let parsed = ElementFormat(rawValue: name), parsed != .float32 else {
+        throw ConfigurationError("\(path): field \"input\" is \(value.compact()); allowed: \"fp16\", \"bf16\"")
+      }
+      input = parsed
+    }
+    var depths: [ModuleKind: Int] = [:]
+    if let value = root["pipeline"] {
+      if let depth = value.intValue {
+        depths = Self.uniformDepths(depth)
+      } else if case .object(let members) = value {
+        for (name, depthValue) in members {
+          guard let kind = ModuleKind(rawValue: name) else {
+            throw ConfigurationError("\(path): pipeline: unknown module \"\(name)\"")
+          }
+          guard let depth = depthValue.intValue else {
+            throw ConfigurationError("\(path): pipeline: \"\(name)\" must be an integer")
+          }
+          depths[kind] = depth
+        }
+      } else {
+        throw ConfigurationError("\(path): field \"pipeline\" must be an integer or an object of depths by module")
+      }
+    }
+    var modules: [ModuleKind]? = nil
+    if let value = root["modules"] {
+      guard let names = value.arrayValue?.map(\.stringValue), names.allSatisfy({ $0 != nil }) else {
+        throw ConfigurationError("\(path): field \"modules\" must be an array of module names")
+      }
+      modules = try Self.modules(names.map { $0! })
+    }
+    self.init(
+      format: format, input: input, pipelineDepths: depths, accumulatorWidth: try integer("accumulator_width"),
+      laneAccumulatorWidth: try integer("lane_accumulator_width") ?? 24, modules: modules)
+    do {
+      try validate()
+    } catch let error as ConfigurationError {
+      throw ConfigurationError("\(path): \(error.description)")
+    }
+  }
+
+  /// The same depth for every pipelined module.
+  public static func uniformDepths(_ depth: Int) -> [ModuleKind: Int] {
+    Dictionary(uniqueKeysWithValues: ModuleKind.allCases.filter { $0.maximumPipelineDepth > 0 }.map { ($0, depth) })
+  }
+
+  /// Module kinds by name, refusing unknown names.
+  public static func modules(_ names: [String]) throws -> [ModuleKind] {
+    try names.map { name in
+      guard let kind = ModuleKind(rawValue: name) else {
+        throw ConfigurationError(
+          "unknown module '\(name)'; allowed: \(ModuleKind.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      return kind
+    }
+  }
+}
