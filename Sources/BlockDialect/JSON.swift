@@ -60,11 +60,37 @@ public enum JSONValue: Equatable, Sendable {
   }
 
   /// The number as an exact integer; nil for fractions, exponents out of range or non-numbers.
+  ///
+  /// `1.0` and `1e2` are integers; `1.00000000000000001` is not (decided on the decimal digits,
+  /// not through `Double`, which would round it to 1).
   public var intValue: Int? {
     guard case .number(let text) = self else { return nil }
     if let value = Int(text) { return value }
-    guard let double = Double(text), let value = Int(exactly: double) else { return nil }
-    return value
+    var mantissa = Substring(text)
+    var exponent = 0
+    if let e = mantissa.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+      guard let power = Int(mantissa[mantissa.index(after: e)...]), abs(power) <= 10_000 else { return nil }
+      exponent = power
+      mantissa = mantissa[..<e]
+    }
+    let negative = mantissa.hasPrefix("-")
+    if negative { mantissa = mantissa.dropFirst() }
+    var digits = String(mantissa)
+    if let point = mantissa.firstIndex(of: ".") {
+      let fraction = mantissa[mantissa.index(after: point)...]
+      digits = String(mantissa[..<point]) + fraction
+      exponent -= fraction.count
+    }
+    guard !digits.isEmpty else { return nil }
+    // The value is digits * 10^exponent: an integer when every digit it drops is 0.
+    if exponent < 0 {
+      guard digits.suffix(-exponent).allSatisfy({ $0 == "0" }) else { return nil }
+      digits = String(digits.dropLast(-exponent))
+    } else if digits.contains(where: { $0 != "0" }) {
+      guard exponent <= 20 else { return nil }
+      digits += String(repeating: "0", count: exponent)
+    }
+    return Int((negative ? "-" : "") + (digits.isEmpty ? "0" : digits))
   }
 
   public var doubleValue: Double? {
@@ -148,6 +174,12 @@ extension JSONValue {
     default: return false
     }
   }
+}
+
+/// Whether `byte` is an ASCII hex digit (0-9, a-f, A-F).
+private func isHexDigit(_ byte: UInt8) -> Bool {
+  (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
 }
 
 private struct JSONParser {
@@ -299,7 +331,9 @@ private struct JSONParser {
   }
 
   mutating func parseHex4() throws -> UInt32 {
+    // Exactly four hex digits: UInt32(_:radix:) alone would also take a sign, as in \u+041.
     guard index + 4 <= bytes.count,
+      bytes[index..<index + 4].allSatisfy(isHexDigit),
       let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
     else { throw fail("invalid \\u escape") }
     index += 4

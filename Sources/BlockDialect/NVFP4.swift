@@ -15,6 +15,10 @@ public struct NVFP4Quantizer: Sendable {
   /// E2M1 magnitudes in half-units.
   let halfUnits: [Int]
 
+  /// One instance for everyone: the tables depend on nothing, and building them per block
+  /// (as decoding did) made decoding NVFP4 tensors dozens of times slower than the rest.
+  static let shared = NVFP4Quantizer()
+
   public init() {
     let book = Formatbook.e2m1
     encode = (0..<Formatbook.encodingKeyCount).map {
@@ -60,9 +64,11 @@ public struct NVFP4Quantizer: Sendable {
 /// OCP FP8 E4M3 ("E4M3FN"): bias 7, 3 mantissa bits, no infinities, largest 448.
 public enum E4M3 {
   /// Rounds a non-negative Float to E4M3 bits, nearest with ties to even, saturating at 448
-  /// (0x7E); NaN counts as 0.
+  /// (0x7E), infinity included; NaN counts as 0.
   public static func round(_ value: Float) -> UInt8 {
     guard value > 0 else { return 0 }
+    // An infinity (amax_block / 6 / T when T underflowed to 0) saturates like any value > 448.
+    guard value.isFinite else { return 0x7E }
     // The quantum: 2^(e - 3) for normals (e >= -6), 2^-9 for subnormals.
     let exponent = max(Int(value.exponent), -6)
     let quantum = Float(sign: .plus, exponent: exponent - 3, significand: 1)

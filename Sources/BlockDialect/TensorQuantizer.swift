@@ -96,7 +96,7 @@ public struct QuantizedTensor: Sendable {
         table[code] = Float(format.value(halfUnits: m, exponentField: Int(scales[block])))
       }
     case .nvfp4:
-      let nvfp4 = NVFP4Quantizer()
+      let nvfp4 = NVFP4Quantizer.shared
       for code in 0..<16 {
         table[code] = nvfp4.value(code: UInt8(code), scaleBits: scales[block], tensorScale: tensorScale)
       }

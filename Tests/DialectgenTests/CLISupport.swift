@@ -1,0 +1,147 @@
+import BlockDialect
+import Foundation
+import Testing
+
+/// The repository root, found from this file's path (Tests/DialectgenTests/CLISupport.swift).
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+/// Where the built `dialectgen` should be: the products directory the test runner lives in
+/// (`.build/<triple>/<config>/` on Linux), found from the test bundle or the running executable.
+let productDirectories: [URL] = {
+  var directories = [Bundle.main.bundleURL]
+  if let executable = Bundle.main.executableURL { directories.append(executable.deletingLastPathComponent()) }
+  if let first = CommandLine.arguments.first {
+    directories.append(URL(fileURLWithPath: first).resolvingSymlinksInPath().deletingLastPathComponent())
+  }
+  directories += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+  return directories
+}()
+
+/// The `dialectgen` executable next to the test bundle, or nil.
+let dialectgenExecutable: URL? = productDirectories.lazy.map { $0.appendingPathComponent("dialectgen") }
+  .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+
+/// What one run of dialectgen did.
+struct Run: CustomStringConvertible {
+  let status: Int32
+  let stdout: String
+  let stderr: String
+
+  var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+
+  /// Standard error is exactly one line (ending in a newline).
+  var stderrIsOneLine: Bool { stderr.hasSuffix("\n") && !stderr.dropLast().contains("\n") }
+}
+
+/// Runs dialectgen with `arguments`, capturing both streams through files (no pipe can fill).
+func dialectgen(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
+  let executable = try #require(
+    dialectgenExecutable,
+    "dialectgen is not built next to the test bundle (looked in \(productDirectories.map(\.path))); run 'swift build' first",
+    sourceLocation: sourceLocation)
+  let scratch = try TemporaryDirectory()
+  let outPath = scratch.file("stdout")
+  let errPath = scratch.file("stderr")
+  FileManager.default.createFile(atPath: outPath, contents: nil)
+  FileManager.default.createFile(atPath: errPath, contents: nil)
+  let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+  let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+  let process = Process()
+  process.executableURL = executable
+  process.arguments = arguments
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  var environment = ProcessInfo.processInfo.environment
+  environment["DIALECTGEN_NO_PROGRESS"] = "1"
+  process.environment = environment
+  try process.run()
+  process.waitUntilExit()
+  try out.close()
+  try err.close()
+  return Run(
+    status: process.terminationStatus, stdout: try String(contentsOfFile: outPath, encoding: .utf8),
+    stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+}
+
+/// A fresh temporary directory, removed when the value goes away.
+final class TemporaryDirectory {
+  let url: URL
+  var path: String { url.path }
+
+  init() throws {
+    url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "dialectgen-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+
+  deinit { try? FileManager.default.removeItem(at: url) }
+
+  func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+  @discardableResult
+  func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+    let path = file(name)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  @discardableResult
+  func write(_ name: String, text: String) throws -> String { try write(name, Array(text.utf8)) }
+
+  /// The names in the directory.
+  var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
+}
+
+/// The tensors of the standard input file: an F32 matrix whose rows end in a short block, an
+/// F16 matrix, a BF16 vector, and an I64 tensor that is copied unchanged.
+struct InputTensors {
+  var w: [Float]
+  var h: [UInt16]
+  var b: [UInt16]
+  var ids: [Int64] = [1, -2, 3]
+
+  init(seed: UInt64 = 1) {
+    let normal = SampleDistribution.normal.samples(4 * 70, seed: seed)
+    w = normal.map { $0 * 0.02 }
+    h = SampleDistribution.laplace.samples(2 * 40, seed: seed + 1).map { floatToFloat16($0) }
+    b = SampleDistribution.studentT.samples(48, seed: seed + 2).map { floatToBFloat16($0 * 100) }
+  }
+
+  /// Writes them with the library's writer.
+  func write(to path: String) throws {
+    var writer = SafetensorsWriter()
+    writer.metadata = [("source", "tests")]
+    writer.declare(name: "w", dtype: "F32", shape: [4, 70])
+    writer.declare(name: "h", dtype: "F16", shape: [2, 40])
+    writer.declare(name: "b", dtype: "BF16", shape: [48])
+    writer.declare(name: "ids", dtype: "I64", shape: [3])
+    try writer.write(to: path) { index in
+      switch index {
+      case 0: return littleEndianBytes(w)
+      case 1: return halfBytes(h)
+      case 2: return halfBytes(b)
+      default: return ids.flatMap { value in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+      }
+    }
+  }
+
+  /// The float tensors as the library reads them, with their shapes and formats.
+  var floats: [(name: String, values: [Float], shape: [Int], format: ElementFormat)] {
+    [
+      ("w", w, [4, 70], .float32), ("h", h.map(float16ToFloat), [2, 40], .float16),
+      ("b", b.map { ElementFormat.bfloat16.decode(UInt32($0)) }, [48], .bfloat16),
+    ]
+  }
+}
+
+/// Little-endian bytes of 16-bit words.
+func halfBytes(_ words: [UInt16]) -> [UInt8] { words.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }
+
+/// A safetensors file with one F32 tensor.
+func writeSingleTensor(_ values: [Float], shape: [Int], name: String = "x", to path: String) throws {
+  var writer = SafetensorsWriter()
+  writer.declare(name: name, dtype: "F32", shape: shape)
+  try writer.write(to: path) { _ in littleEndianBytes(values) }
+}
