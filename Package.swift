@@ -23,7 +23,8 @@ let package = Package(
     // The hardware construction language: knows nothing of BlockDialect.
     .target(name: "HDL", swiftSettings: optimizedInDebug),
     // Generators written in the HDL, with every constant taken from the numerics model.
-    .target(name: "DialectHardware", dependencies: ["BlockDialect", "HDL"]),
+    // Optimized in debug builds too: it writes hundreds of thousands of golden vectors.
+    .target(name: "DialectHardware", dependencies: ["BlockDialect", "HDL"], swiftSettings: optimizedInDebug),
     // The command-line tool: parses arguments and calls the libraries.
     .executableTarget(
       name: "dialectgen", dependencies: ["BlockDialect", "HDL", "DialectHardware"]),

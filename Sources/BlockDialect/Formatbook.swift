@@ -31,7 +31,9 @@ public struct Dialect: Hashable, Sendable {
   /// The distance in quarter-units from the rounded view `q` to the nearest magnitude:
   /// `min over k of |q - 2 m_k|`.
   public func quarterUnitError(_ q: Int) -> Int {
-    magnitudes.map { abs(q - 2 * $0) }.min()!
+    var best = Int.max
+    for magnitude in magnitudes { best = min(best, abs(q - 2 * magnitude)) }
+    return best
   }
 }
 
@@ -81,6 +83,9 @@ public struct Formatbook: Hashable, Sendable {
   /// For each dialect, the seven encoding thresholds `m_{k-1} + m_k` (k = 1...7) in
   /// quarter-units: the midpoints between neighbouring magnitudes.
   public let midpoints: [[Int]]
+  /// For each dialect, the squared quarter-unit error `(min_k |q - 2 m_k|)^2` for every q in
+  /// 0...31: the MSE selector's table.
+  public let squaredViewErrors: [[Int]]
 
   /// Creates a book and validates it.
   ///
@@ -109,6 +114,9 @@ public struct Formatbook: Hashable, Sendable {
     groupOfDialect = dialects.map { dialect in maxima.firstIndex(of: dialect.maximum)! }
     midpoints = dialects.map { dialect in
       (1..<Dialect.magnitudeCount).map { dialect.magnitudes[$0 - 1] + dialect.magnitudes[$0] }
+    }
+    squaredViewErrors = dialects.map { dialect in
+      (0..<Self.quarterUnitViewCount).map { dialect.quarterUnitError($0) * dialect.quarterUnitError($0) }
     }
     var ranges = [UInt32](repeating: 0, count: dialects.count)
     for group in groups where group.members.count > 1 {

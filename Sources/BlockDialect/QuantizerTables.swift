@@ -83,12 +83,7 @@ final class QuantizerTables: @unchecked Sendable {
     }
     distinguishingKeys = distinguishing
 
-    squaredViewError = (0..<dialectCount).flatMap { d in
-      (0..<Formatbook.quarterUnitViewCount).map { q in
-        let e = book.dialects[d].quarterUnitError(q)
-        return e * e
-      }
-    }
+    squaredViewError = book.squaredViewErrors.flatMap { $0 }
   }
 
   deinit {

@@ -22,9 +22,7 @@ extension Formatbook {
   /// the smallest sum of squared quarter-unit errors `(min_k |q - 2 m_k|)^2` (a tie goes to the
   /// lowest id). The reference the two-stage selector is compared against.
   public func meanSquareDialect(views: [Int]) -> Int {
-    let costs = dialects.map { dialect in
-      views.reduce(0) { sum, q in sum + dialect.quarterUnitError(q) * dialect.quarterUnitError(q) }
-    }
+    let costs = squaredViewErrors.map { table in views.reduce(0) { $0 + table[$1] } }
     return costs.indices.min { costs[$0] < costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }!
   }
 

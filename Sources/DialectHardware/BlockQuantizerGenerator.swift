@@ -26,9 +26,13 @@ public struct BlockQuantizerGenerator: Sendable {
   public let configuration: HardwareConfiguration
   public let prefix: String
 
+  /// The activation-path quantizer of the numerics library: the golden model.
+  let goldenModel: BlockQuantizer
+
   public init(configuration: HardwareConfiguration, prefix: String = "bd") {
     self.configuration = configuration
     self.prefix = prefix
+    goldenModel = BlockQuantizer(format: configuration.format, selector: .twoStage, input: configuration.input)
   }
 
   var format: BlockFormat { configuration.format }
@@ -317,7 +321,6 @@ public struct BlockQuantizerGenerator: Sendable {
   /// The golden model: the block the activation path gives for `elements` (raw bits of the
   /// configured input format).
   public func expected(elements: [UInt16]) -> (block: PackedBlock, outcome: BlockOutcome) {
-    let quantizer = BlockQuantizer(format: format, selector: .twoStage, input: input)
-    return quantizer.quantize(elements.map { input.decode(UInt32($0)) })
+    goldenModel.quantize(elements.map { input.decode(UInt32($0)) })
   }
 }

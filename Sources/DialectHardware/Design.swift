@@ -193,7 +193,7 @@ public struct Design: Sendable {
       "      verilator:",
       "        mode: lint-only",
       "        verilator_options: [-Wall]",
-      "    toplevel: \(verilogModules.last!.name)",
+      "    toplevel: \((modules.first { $0.kind == .blockDot } ?? modules.last!).module.name)",
     ]
     return lines.joined(separator: "\n") + "\n"
   }

@@ -14,8 +14,14 @@ public enum DesignWriter {
     let target = URL(fileURLWithPath: directory).standardized
     let parent = target.deletingLastPathComponent().path
     var isDirectory: ObjCBool = false
-    guard manager.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw ConfigurationError("cannot write \(directory): its parent directory \(parent) does not exist")
+    if !manager.fileExists(atPath: parent, isDirectory: &isDirectory) {
+      do {
+        try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+      } catch {
+        throw ConfigurationError("cannot write \(directory): cannot create its parent directory \(parent)")
+      }
+    } else if !isDirectory.boolValue {
+      throw ConfigurationError("cannot write \(directory): \(parent) is a file")
     }
     let exists = manager.fileExists(atPath: target.path, isDirectory: &isDirectory)
     if exists {
@@ -36,6 +42,8 @@ public enum DesignWriter {
     }
     do {
       for file in files {
+        let folder = URL(fileURLWithPath: staging + "/" + file.name).deletingLastPathComponent().path
+        try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
         guard manager.createFile(atPath: staging + "/" + file.name, contents: Data(file.contents.utf8)) else {
           throw ConfigurationError("cannot write \(directory)/\(file.name)")
         }

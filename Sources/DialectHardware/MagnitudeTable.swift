@@ -45,7 +45,8 @@ struct MagnitudeTable {
   /// A signed half-unit value from a sign and a magnitude: `+-magnitude` in
   /// `magnitudeWidth + 1` bits.
   func signedValue(sign: Signal, magnitude: Signal) -> Signal {
+    // -magnitude fits the same width: the largest magnitude is below 2^magnitudeWidth.
     let positive = magnitude.extended(to: magnitudeWidth + 1).asSigned
-    return mux(sign, (-positive).truncated(to: magnitudeWidth + 1), positive)
+    return mux(sign, 0 &- positive, positive)
   }
 }

@@ -177,25 +177,41 @@ public struct SelectorGenerator: Sendable {
       parameters: [("formatbook", .string(book.name)), ("block_size", .integer(n))])
   }
 
+  /// The squared quarter-unit error of every dialect for one view: `<prefix>_view_errors`, the
+  /// per-lane unit of the MSE selector.
+  func viewErrors() throws -> (module: Module, errorWidth: Int) {
+    let squares = book.dialects.map { dialect in
+      (0..<32).map { q in dialect.quarterUnitError(q) * dialect.quarterUnitError(q) }
+    }
+    let errorWidth = max(1, bitWidth(of: squares.flatMap { $0 }.max()!))
+    let m = ModuleBuilder("\(prefix)_view_errors")
+    m.headerLines = configuration.headerLines(
+      generator: "SelectorGenerator.viewErrors", summary: "MSE selector lane: squared quarter-unit error per dialect")
+    let view = m.input("view_i", width: Self.viewWidth, comment: "q: an element's rounded view, quarter-units")
+    let errors = squares.enumerated().map { d, table in
+      m.lookup(
+        "error\(d)", index: view, values: table, width: errorWidth, comment: "(min_k |q - 2 m_k|)^2 for dialect \(d)")
+    }
+    m.output(
+      "errors_o", concatenate(errors.reversed()),
+      comment: "dialect d's squared error in bits \(errorWidth)d+\(errorWidth - 1)..\(errorWidth)d")
+    return (try m.build(), errorWidth)
+  }
+
   /// The MSE reference selector module.
   public func mseSelector() throws -> GeneratedModule {
+    let (lane, errorWidth) = try viewErrors()
     let m = ModuleBuilder("\(prefix)_mse_selector")
     m.headerLines = configuration.headerLines(
       generator: "SelectorGenerator.mseSelector",
       summary: "MSE selector over \(n) rounded views: least sum of squared quarter-unit errors")
     let packed = m.input("views_i", width: Self.viewWidth * n, comment: "n views q, element i in bits 5i+4..5i")
-    let views = (0..<n).map { packed[(5 * $0)...(5 * $0 + 4)] }
-    let squares = book.dialects.map { dialect in
-      (0..<32).map { q in dialect.quarterUnitError(q) * dialect.quarterUnitError(q) }
+    let laneErrors = (0..<n).map { index in
+      m.instance("lane\(index)_errors", of: lane, ["view_i": packed[(5 * index)...(5 * index + 4)]])["errors_o"]
     }
-    let errorWidth = max(1, bitWidth(of: squares.flatMap { $0 }.max()!))
-    var costs: [Signal] = []
-    for (d, table) in squares.enumerated() {
-      let errors = views.enumerated().map { lane, view in
-        m.lookup("lane\(lane)_error\(d)", index: view, values: table, width: errorWidth)
-      }
-      costs.append(
-        m.wire("cost\(d)", m.adderTree("cost\(d)_sum", errors), comment: "sum of squared errors, dialect \(d)"))
+    let costs = book.dialects.indices.map { d in
+      let errors = laneErrors.map { $0[(errorWidth * d)...(errorWidth * d + errorWidth - 1)] }
+      return m.wire("cost\(d)", m.adderTree("cost\(d)_sum", errors), comment: "sum of squared errors, dialect \(d)")
     }
     var best = costs[0]
     var choice = Signal.constant(0, width: book.idWidth)

@@ -81,10 +81,12 @@ struct Flattener {
         registers.append((index, declaration))
       }
     }
-    // Roots: top outputs and wires (so they can be read), then every register's inputs.
+    // Roots: top outputs, wires and instance outputs (so they can be read, even when nothing
+    // else does), then every register's inputs.
     var roots: [(Node, Int)] = []
     for declaration in top.declarations {
       if let driver = declaration.driver, !declaration.isRegister { roots.append((driver, 0)) }
+      if case .instanceOutput(let instance, let port) = declaration.kind { roots.append((instance[port].node, 0)) }
     }
     for (context, declaration) in registers {
       roots.append((declaration.driver!, context))
@@ -96,7 +98,10 @@ struct Flattener {
       let state = slots[.register(context: context, declaration: ObjectIdentifier(declaration))]!
       let next = slot(of: declaration.driver!, in: context)
       let enable = declaration.enable.map { slot(of: $0, in: context) }
-      program.registers.append(.init(slot: state, next: next, enable: enable, resetValue: declaration.resetValue))
+      program.registers.append(
+        .init(
+          slot: state, next: next, enable: enable, resetValue: declaration.resetValue,
+          isAsynchronous: contexts[context].module.resetStyle == .asynchronous))
     }
     for port in top.inputs { program.inputs[port.name] = slots[.input(port.name)]! }
     for declaration in top.declarations {
@@ -120,8 +125,9 @@ struct Flattener {
   /// Emits instructions for everything `root` needs, operands first (iteratively).
   mutating func order(_ root: Node, in context: Int, into program: inout SimulationProgram) {
     let (rootSource, rootNode) = resolve(root, in: context)
-    guard let rootNode, slots[rootSource] == nil else { return }
-    var stack: [(source: Source, node: Node, context: Int, next: Int)] = [(rootSource, rootNode, context, 0)]
+    guard let rootNode, slots[rootSource] == nil, case .node(let rootContext, _) = rootSource else { return }
+    // The root may resolve into another context (an output driven by an instance's output).
+    var stack: [(source: Source, node: Node, context: Int, next: Int)] = [(rootSource, rootNode, rootContext, 0)]
     var entered: Set<Source> = [rootSource]
     while let top = stack.last {
       if top.next < top.node.operands.count {

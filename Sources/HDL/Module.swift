@@ -80,16 +80,11 @@ public final class Module: @unchecked Sendable {
 
   /// The number of expression nodes (operations and constants) in this module alone.
   public var operationCount: Int {
-    var seen = Set<ObjectIdentifier>()
-    func count(_ node: Node) {
-      guard seen.insert(ObjectIdentifier(node)).inserted else { return }
-      node.operands.forEach(count)
-    }
-    for declaration in declarations {
-      [declaration.driver, declaration.enable].compactMap { $0 }.forEach(count)
-    }
-    for instance in instances { instance.connections.map(\.node).forEach(count) }
-    return seen.count
+    var roots: [Node] = []
+    for declaration in declarations { roots += [declaration.driver, declaration.enable].compactMap { $0 } }
+    for instance in instances { roots += instance.connections.map(\.node) }
+    // Iterative (expressions can be deeper than recursion allows); reads of signals are not counted.
+    return Graph.postOrder(roots).filter { $0.declaration == nil }.count
   }
 }
 

@@ -92,7 +92,7 @@ public final class ModuleBuilder {
     guard checksNamingConvention else { return }
     switch kind {
     case .input:
-      if !name.hasSuffix("_i") || name == Self.clockName || name == Self.resetName {
+      if !(name.hasSuffix("_i") || name.hasSuffix("_ni")) || name == Self.clockName || name == Self.resetName {
         error(
           "input '\(name)' must end in _i (_ni if active low) and not be \(Self.clockName) or \(Self.resetName)",
           at: location)
@@ -160,10 +160,19 @@ public final class ModuleBuilder {
   ) -> Signal {
     if let problem = value.checkedUnary(name), problem.isInvalid {
       report(problem, statement: "'\(name)'", at: location)
-      return reference(declare(name, kind, width: 1, signed: false, comment: comment, at: location))
+      return placeholder(name, kind, comment: comment, at: location)
     }
     let declaration = declare(name, kind, width: value.width, signed: value.isSigned, comment: comment, at: location)
     declaration.driver = value.node
+    declaration.driverLocation = location
+    return reference(declaration)
+  }
+
+  /// A stand-in for the declaration of a statement whose error is already reported: one bit
+  /// wide and counted as driven, so that ``build()`` does not report the statement a second
+  /// time as a missing driver.
+  func placeholder(_ name: String, _ kind: Declaration.Kind, comment: String?, at location: SourceLocation) -> Signal {
+    let declaration = declare(name, kind, width: 1, signed: false, comment: comment, at: location)
     declaration.driverLocation = location
     return reference(declaration)
   }
@@ -205,7 +214,7 @@ public final class ModuleBuilder {
     let location = SourceLocation(file, line)
     if next.isInvalid || next.width == 0 {
       report(next.checkedUnary(name) ?? next, statement: "register '\(name)'", at: location)
-      return register(name, width: 1, comment: comment, file: file, line: line)
+      return placeholder(name, .register, comment: comment, at: location)
     }
     let q = register(
       name, width: next.width, signed: next.isSigned, reset: reset, comment: comment, file: file, line: line)
@@ -347,17 +356,17 @@ public final class ModuleBuilder {
       for (label, _) in cases {
         guard BitVector.fits(label, width: selector.width, signed: selector.isSigned) else {
           error("case '\(name)': label \(label) does not fit \(selector)", at: location)
-          return wire(name, width: 1, file: file, line: line)
+          return placeholder(name, .wire, comment: comment, at: location)
         }
         let bits = BitVector(signed: label, width: selector.width)
         guard !labels.contains(bits) else {
           error("case '\(name)': label \(label) appears twice", at: location)
-          return wire(name, width: 1, file: file, line: line)
+          return placeholder(name, .wire, comment: comment, at: location)
         }
         labels.append(bits)
       }
       guard let values = unified(cases.map(\.value) + [fallback], name: "case '\(name)'", at: location) else {
-        return wire(name, width: 1, file: file, line: line)
+        return placeholder(name, .wire, comment: comment, at: location)
       }
       let node = Node(
         .select(labels: labels), [selector.node] + values.map(\.node), width: values[0].width,
@@ -365,7 +374,7 @@ public final class ModuleBuilder {
       return declareDriven(name, .wire, Signal(node), comment: comment, at: location)
     }
     report(problem, statement: "case '\(name)'", at: location)
-    return wire(name, width: 1, file: file, line: line)
+    return placeholder(name, .wire, comment: comment, at: location)
   }
 
   /// A named priority selection: the value of the first case whose condition (a `UInt<1>`)
@@ -382,11 +391,11 @@ public final class ModuleBuilder {
         } else {
           error("priority '\(name)': conditions must be UInt<1>, not \(condition)", at: location)
         }
-        return wire(name, width: 1, file: file, line: line)
+        return placeholder(name, .wire, comment: comment, at: location)
       }
     }
     guard let values = unified(cases.map(\.value) + [fallback], name: "priority '\(name)'", at: location) else {
-      return wire(name, width: 1, file: file, line: line)
+      return placeholder(name, .wire, comment: comment, at: location)
     }
     var operands: [Node] = []
     for (index, (condition, _)) in cases.enumerated() { operands += [condition.node, values[index].node] }

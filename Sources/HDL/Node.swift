@@ -2,7 +2,8 @@
 /// typed handle on one.
 final class Node: @unchecked Sendable {
   let operation: Operation
-  let operands: [Node]
+  /// Set once; emptied only by `deinit`.
+  private(set) var operands: [Node]
   /// The result width in bits (0 only for an unsized literal).
   let width: Int
   let isSigned: Bool
@@ -12,6 +13,20 @@ final class Node: @unchecked Sendable {
     self.operands = operands
     self.width = width
     self.isSigned = signed
+  }
+
+  /// Releases the operands iteratively: releasing a chain of tens of thousands of nodes one
+  /// `deinit` inside the next would overflow the stack.
+  deinit {
+    guard !operands.isEmpty else { return }
+    var pending = operands
+    operands = []
+    while var node = pending.popLast() {
+      if isKnownUniquelyReferenced(&node) {
+        pending += node.operands
+        node.operands = []
+      }
+    }
   }
 
   /// The error this node carries, if it is the result of a mistake.

@@ -28,6 +28,8 @@ struct SimulationProgram {
     var next: Slot
     var enable: Slot?
     let resetValue: BitVector?
+    /// Whether its module resets asynchronously (each module of a hierarchy has its own style).
+    let isAsynchronous: Bool
   }
 
   var wordCount = 0

@@ -71,14 +71,15 @@ public final class Simulator {
 
   /// Settles the combinational logic for the current inputs and register values.
   public func evaluate() {
-    if module.resetStyle == .asynchronous && resetIsLow { applyResets() }
+    if resetIsLow { applyAsynchronousResets() }
     values.withUnsafeMutableBufferPointer { buffer in
       program.run(buffer.baseAddress!)
     }
   }
 
-  func applyResets() {
-    for register in program.registers {
+  /// Registers of asynchronously reset modules take their reset value while `rst_ni` is low.
+  func applyAsynchronousResets() {
+    for register in program.registers where register.isAsynchronous {
       if let reset = register.resetValue { store(reset.words, to: register.slot) }
     }
   }

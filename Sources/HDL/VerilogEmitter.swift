@@ -253,7 +253,8 @@ private struct ModuleWriter {
       let text = extra == 1 ? "{\(sign), \(operand.text)}" : "{{\(extra){\(sign)}}, \(operand.text)}"
       return Rendered(text: text, isIdentifier: false, isSigned: false)
     }
-    return Rendered(text: "{\(extra)'d0, \(operand.text)}", isIdentifier: false, isSigned: false)
+    let zeros = Self.constant(BitVector(zeroOfWidth: extra), signed: false)
+    return Rendered(text: "{\(zeros), \(operand.text)}", isIdentifier: false, isSigned: false)
   }
 
   func extendedWords(_ value: BitVector, to width: Int) -> [UInt64] {
@@ -293,15 +294,17 @@ private struct ModuleWriter {
     case .and, .or, .xor:
       let symbol = node.operation.symbol
       operands.forEach { markRead($0) }
-      return plain("(\(text(of: operands[0]).text) \(symbol) \(text(of: operands[1]).text))")
+      let (left, right) = (text(of: operands[0]), text(of: operands[1]))
+      return plain("(\(left.text) \(symbol) \(right.text))", signed: left.isSigned && right.isSigned)
     case .add, .subtract, .multiply:
-      let left = extended(operands[0], to: node.width).text
-      let right = extended(operands[1], to: node.width).text
-      return plain("(\(left) \(node.operation.symbol) \(right))")
+      let left = extended(operands[0], to: node.width)
+      let right = extended(operands[1], to: node.width)
+      return plain(
+        "(\(left.text) \(node.operation.symbol) \(right.text))", signed: left.isSigned && right.isSigned)
     case .shiftLeftBy:
-      let value = extended(operands[0], to: node.width).text
+      let value = extended(operands[0], to: node.width)
       markRead(operands[1])
-      return plain("(\(value) << \(text(of: operands[1]).text))")
+      return plain("(\(value.text) << \(text(of: operands[1]).text))", signed: value.isSigned)
     case .shiftRightBy:
       markRead(operands[0])
       markRead(operands[1])
@@ -314,9 +317,14 @@ private struct ModuleWriter {
       let width = max(operands[0].width, operands[1].width)
       var sides: [String] = []
       for operand in operands {
+        // An ordering comparison is signed in Verilog only when both sides are: each side
+        // gets the DSL's signedness (equality of equal-width sides does not depend on it).
         let side = extended(operand, to: width)
-        let needsCast = operand.isSigned && !isEquality(node) && !side.isSigned
-        sides.append(needsCast ? "$signed(\(side.text))" : side.text)
+        if isEquality(node) || operand.isSigned == side.isSigned {
+          sides.append(side.text)
+        } else {
+          sides.append(operand.isSigned ? "$signed(\(side.text))" : "$unsigned(\(side.text))")
+        }
       }
       return plain("(\(sides[0]) \(node.operation.symbol) \(sides[1]))")
     case .concatenate:

@@ -36,7 +36,7 @@ enum EmitCommand: Command {
 
   static func run(_ arguments: ParsedArguments) throws {
     let start = Date()
-    let configuration = try configuration(arguments)
+    let configuration = try DesignOptions.configuration(arguments)
     let design: Design
     do {
       design = try Design(configuration)
@@ -54,60 +54,5 @@ enum EmitCommand: Command {
     print(
       "emitted \(design.verilogModules.count) modules (\(files.count) files) to \(out) in \(String(format: "%.2f", seconds)) s: "
         + design.modules.map(\.module.name).joined(separator: ", "))
-  }
-
-  /// The configuration: the file's, with command-line options on top.
-  static func configuration(_ arguments: ParsedArguments) throws -> HardwareConfiguration {
-    var configuration = HardwareConfiguration()
-    if let path = arguments.string("--config") {
-      do {
-        configuration = try HardwareConfiguration(contentsOf: path)
-      } catch let error as ConfigurationError {
-        throw UsageError(error.description)
-      }
-    }
-    if FormatOptions.anyGiven(arguments) {
-      let base = configuration.format
-      let book = arguments.has("--formatbook") ? try FormatOptions.formatbook(arguments) : base.formatbook
-      let width = try arguments.integer("--exponent-width", default: base.exponentWidth, in: 0...64)
-      let bias =
-        try arguments.integer("--exponent-bias", in: Int.min...Int.max)
-        ?? (arguments.has("--exponent-width") ? nil : base.exponentBias)
-      do {
-        configuration.format = try BlockFormat(
-          blockSize: try arguments.integer("--block-size", default: base.blockSize, in: 1...Int.max),
-          exponentWidth: width, exponentBias: bias, formatbook: book)
-      } catch let error as BlockFormatError {
-        throw UsageError(error.description)
-      }
-      if !arguments.has("--acc-width") { configuration.accumulatorWidth = configuration.format.defaultAccumulatorWidth }
-      if !arguments.has("--modules"), arguments.has("--formatbook") {
-        configuration.modules = Design.applicableKinds(for: book)
-      }
-    }
-    if arguments.has("--input") {
-      let choices: [ElementFormat] = [.float16, .bfloat16]
-      configuration.input = try arguments.choice("--input", default: .float16, choices)
-    }
-    if let depth = try arguments.integer("--pipeline", in: 0...64) {
-      configuration.pipelineDepths = HardwareConfiguration.uniformDepths(depth)
-    }
-    if let width = try arguments.integer("--acc-width", in: 1...1_000_000) { configuration.accumulatorWidth = width }
-    if let width = try arguments.integer("--lane-acc-width", in: 1...1_000_000) {
-      configuration.laneAccumulatorWidth = width
-    }
-    if let names = arguments.list("--modules") {
-      do {
-        configuration.modules = try HardwareConfiguration.modules(names)
-      } catch let error as ConfigurationError {
-        throw UsageError("--modules: \(error.description)")
-      }
-    }
-    do {
-      try configuration.validate()
-    } catch let error as ConfigurationError {
-      throw UsageError(error.description)
-    }
-    return configuration
   }
 }

@@ -16,6 +16,7 @@ let commands: [(words: [String], command: any Command.Type)] = [
   (["formatbook", "validate"], FormatbookValidateCommand.self),
   (["bench"], BenchCommand.self),
   (["emit"], EmitCommand.self),
+  (["vectors"], VectorsCommand.self),
 ]
 
 let overview = """
@@ -30,6 +31,7 @@ let overview = """
     formatbook validate  check formatbook files
     bench                measure quantization throughput
     emit                 generate the RTL: Verilog, files.f, manifest.json, FuseSoC core
+    vectors              write golden test vectors for the testbenches
 
   Run 'dialectgen COMMAND --help' for a command's options. Exit status: 0 on success, 1 when
   the work failed (bad input file, failed check), 2 for a command-line mistake.

@@ -27,7 +27,8 @@ extension ModuleBuilder {
   }
 
   /// The sum of `values` (equal signedness) by a balanced tree of full-precision adders: the
-  /// result is ceil(log2(count)) bits wider than the widest value and never overflows.
+  /// result never overflows; it is ceil(log2(count)) bits wider than the values when they
+  /// share one width (at most that much wider than the widest otherwise).
   public func adderTree(
     _ name: String, _ values: [Signal], betweenLevels: ((Int, [Signal]) -> [Signal])? = nil,
     file: StaticString = #fileID, line: UInt = #line
@@ -45,7 +46,8 @@ extension ModuleBuilder {
       file: file, line: line)
   }
 
-  /// The number of set bits of `bits`, as an unsigned value of just enough width.
+  /// The number of set bits of `bits`, as an unsigned value: an adder tree of the bits, so
+  /// 1 + ceil(log2(width)) bits wide (1 bit for a 1-bit input), enough for every count.
   public func populationCount(
     _ name: String, _ bits: Signal, file: StaticString = #fileID, line: UInt = #line
   ) -> Signal {

@@ -1,0 +1,80 @@
+import BlockDialect
+import DialectHardware
+import Foundation
+
+/// `dialectgen vectors`: golden vectors for every module of a configuration, with the headers
+/// the testbench harnesses include.
+enum VectorsCommand: Command {
+  static let spec = CommandSpec(
+    name: "dialectgen vectors",
+    summary:
+      "Writes golden test vectors for each module from the numerics model: hex files for $readmemh and a header per module for the harnesses in testbenches/.",
+    positionals: "",
+    positionalCount: 0...0,
+    options: DesignOptions.specs + [
+      OptionSpec(name: "--count", kind: .value("N"), help: "random blocks (or cycles) per module (default 100000)"),
+      OptionSpec(name: "--seed", kind: .value("S"), help: "seed of the random vectors (default 1)"),
+      OptionSpec(
+        name: "--out", kind: .value("DIR"), help: "output directory (default build/vectors); replaced as a whole"),
+    ],
+    details: """
+      Per module M: DIR/M/stimulus.hex and DIR/M/expected.hex (one vector per line, fields most
+      significant first as listed in DIR/M/config.vh) and DIR/M/config.vh (counts, widths, field
+      offsets, latency, file paths relative to the current directory). DIR/testbenches.mk names the
+      harness of each module. Exhaustive for the decoder, group select and membership; the others
+      get the directed corner cases of NUMERICS.md and COUNT seeded random blocks.
+      """)
+
+  /// The harness in testbenches/ for each kind of module.
+  static func harness(for kind: ModuleKind) -> String {
+    switch kind {
+    case .decoder: return "tb_decoder"
+    case .blockDecoder: return "tb_block_decoder"
+    case .groupSelect: return "tb_group_select"
+    case .membership: return "tb_membership"
+    case .selector, .mseSelector: return "tb_selector"
+    case .blockQuantizer: return "tb_block_quantizer"
+    case .macLane, .e2m1MACLane, .int4MACLane, .int8MACLane: return "tb_mac_lane"
+    case .blockDot: return "tb_block_dot"
+    }
+  }
+
+  static func run(_ arguments: ParsedArguments) throws {
+    let start = Date()
+    let configuration = try DesignOptions.configuration(arguments)
+    let count = try arguments.integer("--count", default: 100_000, in: 1...10_000_000)
+    let seed = try arguments.seed("--seed", default: 1)
+    let out = arguments.string("--out") ?? "build/vectors"
+    let design: Design
+    do {
+      design = try Design(configuration)
+    } catch let error as ConfigurationError {
+      throw UsageError(error.description)
+    }
+    let all = VectorGenerator(design: design, count: count, seed: seed).all()
+    var files: [(name: String, contents: String)] = []
+    var makefile = [
+      "# Written by dialectgen \(dialectgenVersion) vectors; do not edit.",
+      "VECTOR_MODULES := \(all.map(\.module.module.name).joined(separator: " "))",
+    ]
+    for vectors in all {
+      let name = vectors.module.module.name
+      files.append(("\(name)/config.vh", vectors.header(directory: "\(out)/\(name)")))
+      files.append(("\(name)/stimulus.hex", vectors.stimulusText))
+      files.append(("\(name)/expected.hex", vectors.expectedText))
+      makefile.append("HARNESS_\(name) := \(harness(for: vectors.module.kind))")
+      makefile.append("MODE_\(name) := \(vectors.mode.rawValue)")
+    }
+    files.append(("testbenches.mk", makefile.joined(separator: "\n") + "\n"))
+    files.append(("manifest.json", design.manifest().formatted() + "\n"))
+    do {
+      try DesignWriter.write(files, to: out)
+    } catch let error as ConfigurationError {
+      throw CommandFailure(error.description)
+    }
+    let total = all.map(\.count).reduce(0, +)
+    print(
+      "wrote \(total) vectors for \(all.count) modules to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s: "
+        + all.map { "\($0.module.module.name) \($0.count)" }.joined(separator: ", "))
+  }
+}

@@ -1,0 +1,13 @@
+bd_decoder.v
+bd_block_decoder.v
+bd_group_select.v
+bd_membership.v
+bd_selector.v
+bd_view_errors.v
+bd_mse_selector.v
+bd_block_quantizer.v
+bd_mac_lane.v
+bd_block_dot.v
+e2m1_mac_lane.v
+int4_mac_lane.v
+int8_mac_lane.v
