@@ -134,6 +134,10 @@ public struct Design: Sendable {
         ("file", .string(VerilogEmitter.fileName(of: module))),
         ("requested", .bool(tops.contains(ObjectIdentifier(module)))),
       ]
+      if generated == nil, !module.hasClock {
+        // A combinational submodule (such as the MSE selector's per-lane unit).
+        members += [("latency", .integer(0)), ("handshake", .string(Handshake.combinational.rawValue))]
+      }
       if let generated {
         members += [
           ("kind", .string(generated.kind.rawValue)),

@@ -1,29 +1,66 @@
 import BlockDialect
 import Foundation
 
-/// `dialectgen bench`: quantization throughput per format and path, on one core and on all.
+/// The benchmark suites `dialectgen bench --suite` can run.
+enum BenchSuite: String, CaseIterable {
+  /// Quantization throughput per format and path (the default).
+  case quantize
+  /// Formatbook fitting time and SQNR gains on the built-in mixture.
+  case fit
+  /// Verilog emission speed of the HDL.
+  case emit
+}
+
+/// `dialectgen bench`: quantization throughput per format and path, on one core and on all,
+/// or (`--suite fit`) the time to fit a formatbook, or (`--suite emit`) Verilog emission speed.
 enum BenchCommand: Command {
   static let spec = CommandSpec(
     name: "dialectgen bench",
     summary:
-      "Measures quantization throughput (elements per second) for each format and path, on one thread and on every core, on seeded normal data.",
+      "Measures quantization throughput (elements per second) for each format and path, on one thread and on every core, on seeded normal data; or, with --suite fit, the time to fit a formatbook; or, with --suite emit, how fast Verilog is emitted.",
     positionals: "",
     positionalCount: 0...0,
     options: [
-      OptionSpec(name: "--elements", kind: .value("N"), help: "elements per run (default 16777216)"),
       OptionSpec(
-        name: "--repeat", kind: .value("R"), help: "runs per figure; the best and the median are reported (default 5)"),
+        name: "--suite", kind: .value("S"),
+        help:
+          "quantize (default: throughput), fit (formatbook fitting on the built-in mixture) or emit (Verilog emission)"
+      ),
+      OptionSpec(
+        name: "--elements", kind: .value("N"),
+        help: "elements per run (default 16777216; 1048576 for --suite fit; operations for --suite emit, default 10000)"
+      ),
+      OptionSpec(
+        name: "--repeat", kind: .value("R"),
+        help: "runs per figure; the best and the median are reported (default 5; 1 for --suite fit)"),
       OptionSpec(name: "--json", kind: .flag, help: "print JSON"),
     ],
     details: "Build with 'swift build -c release' (or run 'make bench'): a debug build is many times slower.")
 
   static func run(_ arguments: ParsedArguments) throws {
-    let count = try arguments.integer("--elements", default: 1 << 24, in: 1024...(1 << 30))
-    let repeats = try arguments.integer("--repeat", default: 5, in: 1...100)
+    let suite = try arguments.choice("--suite", default: BenchSuite.quantize, BenchSuite.allCases)
+    // Every suite checks its options before anything runs or is printed.
+    let measure: () throws -> Void
+    switch suite {
+    case .quantize: measure = try quantizeSuite(arguments)
+    case .fit: measure = try BenchFitSuite.prepare(arguments)
+    case .emit: measure = try BenchEmitSuite.prepare(arguments)
+    }
     #if DEBUG
       StandardError.line(
         "dialectgen bench: warning: this is a debug build; figures are not representative (use swift build -c release)")
     #endif
+    try measure()
+  }
+
+  /// Quantization throughput per format and path: checks the options and returns the run.
+  static func quantizeSuite(_ arguments: ParsedArguments) throws -> () throws -> Void {
+    let count = try arguments.integer("--elements", default: 1 << 24, in: 1024...(1 << 30))
+    let repeats = try arguments.integer("--repeat", default: 5, in: 1...100)
+    return { runQuantize(arguments, count: count, repeats: repeats) }
+  }
+
+  static func runQuantize(_ arguments: ParsedArguments, count: Int, repeats: Int) {
     let values = SampleDistribution.normal.samples(count, seed: 0xB10C)
     let cores = TensorQuantizer.processorCount
     let schemes: [QuantizationScheme] = [

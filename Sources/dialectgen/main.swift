@@ -14,9 +14,11 @@ let commands: [(words: [String], command: any Command.Type)] = [
   (["eval"], EvalCommand.self),
   (["formatbook", "show"], FormatbookShowCommand.self),
   (["formatbook", "validate"], FormatbookValidateCommand.self),
+  (["formatbook", "fit"], FormatbookFitCommand.self),
   (["bench"], BenchCommand.self),
   (["emit"], EmitCommand.self),
   (["vectors"], VectorsCommand.self),
+  (["references"], ReferencesCommand.self),
 ]
 
 let overview = """
@@ -29,9 +31,11 @@ let overview = """
     eval                 compare formats on tensors: SQNR, MSE, bits per element, dialect usage
     formatbook show      print a formatbook with its groups, beneficial ranges and midpoints
     formatbook validate  check formatbook files
+    formatbook fit       fit a formatbook's magnitudes to tensors, keeping its hardware cost
     bench                measure quantization throughput
     emit                 generate the RTL: Verilog, files.f, manifest.json, FuseSoC core
     vectors              write golden test vectors for the testbenches
+    references           write reference truth tables and proof scripts for make formal
 
   Run 'dialectgen COMMAND --help' for a command's options. Exit status: 0 on success, 1 when
   the work failed (bad input file, failed check), 2 for a command-line mistake.

@@ -218,7 +218,7 @@ struct ElaborationTests {
     let m = ModuleBuilder("spare")
     let a = m.input("a_i", width: 4)
     let unusedLine = #line + 1
-    m.input("unused_i", width: 3)
+    _ = m.input("unused_i", width: 3)
     let wireLine = #line + 1
     _ = m.wire("spare", a &+ 1)
     let registerLine = #line + 1
@@ -236,7 +236,7 @@ struct ElaborationTests {
 
   @Test func warningsDoNotHideErrors() {
     let m = ModuleBuilder("mixed")
-    m.input("unused_i", width: 3)
+    _ = m.input("unused_i", width: 3)
     let line = #line + 1
     m.output("y_o", width: 1)
     // Only errors are thrown; the unused input stays a warning.
@@ -251,7 +251,7 @@ struct ElaborationTests {
     let second = #line + 1
     m.output("y_o", a & m.input("b_i", width: 3))
     let third = #line + 1
-    m.register("r_q", width: 2)
+    _ = m.register("r_q", width: 2)
     let diagnostics = buildErrors(m)
     // Mistakes in statements are reported as they are made, missing drivers by build().
     #expect(diagnostics.compactMap(\.location?.line).sorted() == [first, second, third])
