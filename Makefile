@@ -7,6 +7,7 @@
 #   make formal           equivalence proofs with Yosys
 #   make lint             Verilator -Wall and Yosys on every emitted module
 #   make regress          the whole flow over many configurations
+#   make synth            area, depth and iCE40 Fmax reports, with the FP4/INT4/INT8 comparison
 #   make bench            throughput benchmarks (release build)
 #
 # CONFIG=file.json runs the hardware flow for another configuration in build/<name>/;
@@ -26,10 +27,12 @@ ifeq ($(CONFIG),)
   NAME := default
   RTL := rtl-out
   DESIGN_FLAGS :=
+  REPORTS := reports
 else
   NAME := $(basename $(notdir $(CONFIG)))
   RTL := build/$(NAME)/rtl
   DESIGN_FLAGS := --config $(CONFIG)
+  REPORTS := build/$(NAME)/reports
 endif
 BUILD := build/$(NAME)
 VECTORS := $(BUILD)/vectors
@@ -43,7 +46,7 @@ ifeq ($(TRACE),1)
 endif
 
 .PHONY: all build release test swift-test lint verilate sim-icarus formal mutation regress \
-        rtl-check emit vectors bench bench-verilator format clean tools
+        rtl-check emit vectors synth bench bench-verilator format clean tools
 
 all: build
 
@@ -136,6 +139,15 @@ mutation: tools $(RTL)/manifest.json $(VECTORS)/testbenches.mk
 # Every configuration in testbenches/regress/: emit, lint, formal, Verilator.
 regress: $(DIALECTGEN)
 	@COUNT=$(if $(filter 100000,$(COUNT)),20000,$(COUNT)) scripts/regress.sh
+
+# ---------------------------------------------------------------------------------------------
+# Hardware reports: every module through Yosys, the pipelined ones through nextpnr-ice40, into
+# reports/ (report.md, report.json, lane-area.svg). CONFIG= reports another configuration, into
+# build/<name>/reports/.
+
+synth: $(DIALECTGEN)
+	@scripts/install-tools.sh --fpga
+	$(DIALECTGEN) report $(DESIGN_FLAGS) --jobs $(JOBS) --out $(REPORTS) --work $(BUILD)/report
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks

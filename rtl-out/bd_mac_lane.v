@@ -18,7 +18,6 @@ module bd_mac_lane (
   output wire signed [23:0] sum_o        // the accumulated sum
 );
 
-  wire signed [23:0] product_cast;
   // magnitude 5 of each dialect, half-units
   reg  [3:0] w_magnitude_5;
   // magnitude 6 of each dialect, half-units
@@ -35,11 +34,9 @@ module bd_mac_lane (
   reg  [3:0] a_magnitude;
   wire [7:0] product_magnitude;
   wire product_negative;
-  // signed product, half-units squared
-  wire signed [23:0] product;
+  // the product, or its ones' complement when negative
+  wire signed [23:0] product_complement;
   reg  signed [23:0] sum_q;
-
-  assign product_cast = {16'd0, product_magnitude};
 
 
   always @(*) begin
@@ -201,14 +198,14 @@ module bd_mac_lane (
   end
   assign product_magnitude = ({4'd0, w_magnitude} * {4'd0, a_magnitude});
   assign product_negative = (w_code_i[3] ^ a_code_i[3]);
-  assign product = (product_negative ? (24'sd0 - product_cast) : product_cast);
+  assign product_complement = ({16'd0, product_magnitude} ^ {24{product_negative}});
   assign sum_o = sum_q;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       sum_q <= 24'sd0;
     end else if (valid_i) begin
-      sum_q <= (clear_i ? product : (sum_q + product));
+      sum_q <= (((clear_i ? 24'sd0 : sum_q) + product_complement) + {23'd0, product_negative});
     end
   end
 

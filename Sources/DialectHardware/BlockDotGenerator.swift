@@ -41,7 +41,7 @@ public struct BlockDotGenerator: Sendable {
 
   /// Builds `<prefix>_block_dot`.
   public func build() throws -> GeneratedModule {
-    let table = MagnitudeTable(book: book)
+    let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
     let m = ModuleBuilder("\(prefix)_block_dot")
     m.headerLines = configuration.headerLines(
       generator: "BlockDotGenerator",
@@ -67,14 +67,15 @@ public struct BlockDotGenerator: Sendable {
     var decoded: [(name: String, signal: Signal)] = [("first", first), ("last", last), ("exponent_sum", exponentSum)]
     for (sideIndex, side) in sides.enumerated() {
       let name = sideIndex == 0 ? "w" : "a"
-      let magnitudes = table.magnitudes(in: m, dialect: side.dialect, prefix: "\(name)_magnitude")
+      let shared = table.shared(in: m, dialect: side.dialect, prefix: "\(name)_magnitude")
       for lane in 0..<n {
         let (sign, index) = MagnitudeTable.fields(of: side.codes[(4 * lane)...(4 * lane + 3)])
         decoded.append(("lane\(lane)_\(name)_sign", sign))
         decoded.append(
           (
             "lane\(lane)_\(name)_magnitude",
-            table.select(in: m, "lane\(lane)_\(name)_magnitude", index: index, from: magnitudes)
+            table.magnitude(
+              in: m, "lane\(lane)_\(name)_magnitude", dialect: side.dialect, index: index, shared: shared)
           ))
       }
     }
@@ -85,31 +86,45 @@ public struct BlockDotGenerator: Sendable {
       return (decodeStage[base], decodeStage[base + 1])
     }
 
-    // Lane products: magnitudes multiplied, sign applied.
+    // Lane products: magnitudes multiplied, sign applied. Structured: a negative product
+    // enters the tree as its ones' complement (~p = -p - 1), and the count of negative lanes is
+    // added once to the total, instead of one negation per lane.
+    let structured = configuration.datapathStyle == .structured
     var products: [(name: String, signal: Signal)] = [
       ("first", carried[0]), ("last", carried[1]), ("exponent_sum", carried[2]),
     ]
+    var negatives: [Signal] = []
     for lane in 0..<n {
       let w = laneFields(lane, 0)
       let a = laneFields(lane, 1)
       let magnitude = m.wire("lane\(lane)_magnitude", w.magnitude * a.magnitude)
       let positive = magnitude.extended(to: laneProductWidth).asSigned
-      products.append(
-        ("lane\(lane)_product", m.wire("lane\(lane)_product", mux(w.sign ^ a.sign, 0 &- positive, positive))))
+      let negative = m.wire("lane\(lane)_negative", w.sign ^ a.sign)
+      negatives.append(negative)
+      let term =
+        structured
+        ? positive ^ negative.replicated(laneProductWidth).asSigned : mux(negative, 0 &- positive, positive)
+      products.append(("lane\(lane)_product", m.wire("lane\(lane)_product", term)))
     }
+    if structured {
+      products.insert(("negative_count", m.populationCount("negative_count", concatenate(negatives.reversed()))), at: 3)
+    }
+    let carriedCount = structured ? 4 : 3
     let productStage = pipe.boundary("products", products)
-    carried = Array(productStage.prefix(3))
+    carried = Array(productStage.prefix(carriedCount))
 
     // The adder tree, with the "tree" boundary halfway down.
     let levels = bitWidth(of: n - 1)
-    let total = m.adderTree("block_sum", Array(productStage.dropFirst(3))) { level, values in
+    var total = m.adderTree("block_sum", Array(productStage.dropFirst(carriedCount))) { level, values in
       guard level == levels / 2 else { return values }
+      let names = ["first", "last", "exponent_sum", "negative_count"].prefix(carriedCount)
       let out = pipe.boundary(
-        "tree",
-        [("first", carried[0]), ("last", carried[1]), ("exponent_sum", carried[2])]
-          + values.enumerated().map { ("partial\($0.offset)", $0.element) })
-      carried = Array(out.prefix(3))
-      return Array(out.dropFirst(3))
+        "tree", zip(names, carried).map { ($0, $1) } + values.enumerated().map { ("partial\($0.offset)", $0.element) })
+      carried = Array(out.prefix(carriedCount))
+      return Array(out.dropFirst(carriedCount))
+    }
+    if structured {
+      total = total + carried[3].extended(to: carried[3].width + 1).asSigned
     }
     let blockSum = m.wire(
       "block_product", total.truncated(to: format.blockProductWidth), comment: "P: |P| <= \(format.largestBlockProduct)"

@@ -20,7 +20,7 @@ public struct DecoderGenerator: Sendable {
     self.prefix = prefix
   }
 
-  var table: MagnitudeTable { MagnitudeTable(book: book) }
+  var table: MagnitudeTable { MagnitudeTable(book: book, style: configuration.datapathStyle) }
   /// Width of a decoded value: sign plus magnitude.
   public var valueWidth: Int { table.magnitudeWidth + 1 }
 
@@ -33,8 +33,8 @@ public struct DecoderGenerator: Sendable {
       book.idWidth > 0 ? m.input("dialect_i", width: book.idWidth, comment: "dialect id of the block") : nil
     let code = m.input("code_i", width: 4, comment: "code: bit 3 sign, bits 2..0 magnitude index")
     let (sign, index) = MagnitudeTable.fields(of: code)
-    let magnitudes = table.magnitudes(in: m, dialect: dialect, prefix: "magnitude")
-    let magnitude = table.select(in: m, "magnitude", index: index, from: magnitudes)
+    let shared = table.shared(in: m, dialect: dialect, prefix: "magnitude")
+    let magnitude = table.magnitude(in: m, "magnitude", dialect: dialect, index: index, shared: shared)
     m.output(
       "value_o", table.signedValue(sign: sign, magnitude: magnitude),
       comment: "signed value in half-units: +-m_D[k]")
@@ -54,10 +54,10 @@ public struct DecoderGenerator: Sendable {
     let dialect =
       book.idWidth > 0 ? m.input("dialect_i", width: book.idWidth, comment: "dialect id of the block") : nil
     let codes = m.input("codes_i", width: 4 * n, comment: "n codes, element i in bits 4i+3..4i")
-    let magnitudes = table.magnitudes(in: m, dialect: dialect, prefix: "magnitude")
+    let shared = table.shared(in: m, dialect: dialect, prefix: "magnitude")
     let values = (0..<n).map { lane -> Signal in
       let (sign, index) = MagnitudeTable.fields(of: codes[(4 * lane)...(4 * lane + 3)])
-      let magnitude = table.select(in: m, "lane\(lane)_magnitude", index: index, from: magnitudes)
+      let magnitude = table.magnitude(in: m, "lane\(lane)_magnitude", dialect: dialect, index: index, shared: shared)
       return table.signedValue(sign: sign, magnitude: magnitude)
     }
     m.output(

@@ -10,29 +10,8 @@ public enum DesignWriter {
   /// - Throws: ``ConfigurationError`` naming the directory when it cannot be written or is
   ///   not a previous output.
   public static func write(_ files: [(name: String, contents: String)], to directory: String) throws {
+    let (target, parent, exists) = try check(directory)
     let manager = FileManager.default
-    let target = URL(fileURLWithPath: directory).standardized
-    let parent = target.deletingLastPathComponent().path
-    var isDirectory: ObjCBool = false
-    if !manager.fileExists(atPath: parent, isDirectory: &isDirectory) {
-      do {
-        try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
-      } catch {
-        throw ConfigurationError("cannot write \(directory): cannot create its parent directory \(parent)")
-      }
-    } else if !isDirectory.boolValue {
-      throw ConfigurationError("cannot write \(directory): \(parent) is a file")
-    }
-    let exists = manager.fileExists(atPath: target.path, isDirectory: &isDirectory)
-    if exists {
-      guard isDirectory.boolValue else { throw ConfigurationError("cannot write \(directory): it is a file") }
-      let contents = (try? manager.contentsOfDirectory(atPath: target.path)) ?? []
-      guard contents.isEmpty || contents.contains("manifest.json") else {
-        throw ConfigurationError(
-          "refusing to replace \(directory): it holds files but no manifest.json from an earlier emit; choose an empty or new directory"
-        )
-      }
-    }
     let staging = parent + "/.\(target.lastPathComponent).emit-\(getpid())"
     let retired = parent + "/.\(target.lastPathComponent).old-\(getpid())"
     do {
@@ -59,5 +38,61 @@ public enum DesignWriter {
       if let error = error as? ConfigurationError { throw error }
       throw ConfigurationError("cannot write \(directory): \(error.localizedDescription)")
     }
+  }
+
+  /// Checks, before a long job, that ``write(_:to:)`` will be able to write `directory`, so
+  /// that a mistake is reported at once rather than after the work.
+  ///
+  /// - Throws: ``ConfigurationError`` as ``write(_:to:)`` would.
+  public static func checkWritable(_ directory: String) throws {
+    let manager = FileManager.default
+    let (target, parent, _) = try check(directory, createParent: false)
+    // The nearest existing ancestor must take new entries.
+    var ancestor = URL(fileURLWithPath: parent)
+    while !manager.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor.deleteLastPathComponent() }
+    var isDirectory: ObjCBool = false
+    guard manager.fileExists(atPath: ancestor.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw ConfigurationError("cannot write \(directory): \(ancestor.path) is a file")
+    }
+    guard manager.isWritableFile(atPath: ancestor.path) else {
+      throw ConfigurationError("cannot write \(directory): \(ancestor.path) is not writable")
+    }
+    if target.path != ancestor.path, manager.fileExists(atPath: target.path),
+      !manager.isWritableFile(atPath: parent)
+    {
+      throw ConfigurationError("cannot write \(directory): \(parent) is not writable")
+    }
+  }
+
+  /// The target, its parent (created if missing and `createParent`) and whether the target
+  /// exists, after the checks shared by writing and ``checkWritable(_:)``.
+  private static func check(
+    _ directory: String, createParent: Bool = true
+  ) throws -> (target: URL, parent: String, exists: Bool) {
+    let manager = FileManager.default
+    let target = URL(fileURLWithPath: directory).standardized
+    let parent = target.deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    if !manager.fileExists(atPath: parent, isDirectory: &isDirectory) {
+      guard createParent else { return (target, parent, false) }
+      do {
+        try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
+      } catch {
+        throw ConfigurationError("cannot write \(directory): cannot create its parent directory \(parent)")
+      }
+    } else if !isDirectory.boolValue {
+      throw ConfigurationError("cannot write \(directory): \(parent) is a file")
+    }
+    let exists = manager.fileExists(atPath: target.path, isDirectory: &isDirectory)
+    if exists {
+      guard isDirectory.boolValue else { throw ConfigurationError("cannot write \(directory): it is a file") }
+      let contents = (try? manager.contentsOfDirectory(atPath: target.path)) ?? []
+      guard contents.isEmpty || contents.contains("manifest.json") else {
+        throw ConfigurationError(
+          "refusing to replace \(directory): it holds files but no manifest.json from an earlier emit; choose an empty or new directory"
+        )
+      }
+    }
+    return (target, parent, exists)
   }
 }

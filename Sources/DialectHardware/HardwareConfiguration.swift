@@ -26,6 +26,9 @@ public struct HardwareConfiguration: Sendable {
   /// The modules to emit (with whatever they instantiate); by default every module that
   /// applies to the book.
   public var modules: [ModuleKind]
+  /// Whether the datapath uses the book's structure (the default) or ignores it (for
+  /// measuring what the structure saves).
+  public var datapathStyle: DatapathStyle = .structured
 
   /// The default design: DialectFP4, n = 32, w = 5, b = 15, FP16 input, combinational, every
   /// module.
@@ -82,8 +85,21 @@ public struct HardwareConfiguration: Sendable {
     ]
     let depths = ModuleKind.allCases.filter { $0.maximumPipelineDepth > 0 }.map { "\($0.rawValue) \(depth(of: $0))" }
     parts.append("pipeline depths: " + depths.joined(separator: ", "))
+    if datapathStyle != .structured { parts.append("datapath \(datapathStyle.rawValue)") }
     return parts.joined(separator: "; ")
   }
+}
+
+/// How the generators build the datapath.
+public enum DatapathStyle: String, Sendable, CaseIterable {
+  /// From the book's structure: magnitude indices on which every dialect agrees are constants,
+  /// a block's dialect table is looked up once and shared by its lanes, and signed products are
+  /// added as ones' complements with the +1 corrections gathered into one carry or one
+  /// population count.
+  case structured
+  /// Ignoring the structure, for comparison: every lane decodes with one flat table over
+  /// (dialect, index), and products are negated before they are added.
+  case naive
 }
 
 /// The modules the generators build.
@@ -119,7 +135,7 @@ extension HardwareConfiguration {
   /// The fields a configuration file may hold.
   static let knownFields = [
     "formatbook", "block_size", "exponent_width", "exponent_bias", "input", "pipeline", "accumulator_width",
-    "lane_accumulator_width", "modules",
+    "lane_accumulator_width", "modules", "datapath",
   ]
 
   /// Reads a configuration file: a JSON object with any of `formatbook` (a built-in name, a
@@ -203,6 +219,14 @@ extension HardwareConfiguration {
     self.init(
       format: format, input: input, pipelineDepths: depths, accumulatorWidth: try integer("accumulator_width"),
       laneAccumulatorWidth: try integer("lane_accumulator_width") ?? 24, modules: modules)
+    if let value = root["datapath"] {
+      guard let name = value.stringValue, let style = DatapathStyle(rawValue: name) else {
+        throw ConfigurationError(
+          "\(path): field \"datapath\" is \(value.compact()); allowed: \(DatapathStyle.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+        )
+      }
+      datapathStyle = style
+    }
     do {
       try validate()
     } catch let error as ConfigurationError {

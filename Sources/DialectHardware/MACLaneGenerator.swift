@@ -23,7 +23,7 @@ public struct MACLaneGenerator: Sendable {
 
   /// A lane for `book`, named `<prefix>_mac_lane`.
   public func formatbookLane(book: Formatbook, prefix: String, kind: ModuleKind) throws -> GeneratedModule {
-    let table = MagnitudeTable(book: book)
+    let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
     let m = ModuleBuilder(ModuleNames.name(kind, prefix: prefix))
     m.headerLines = configuration.headerLines(
       generator: "MACLaneGenerator.formatbookLane",
@@ -38,15 +38,24 @@ public struct MACLaneGenerator: Sendable {
         : nil
       let code = m.input("\(side)_code_i", width: 4, comment: "\(side == "w" ? "weight" : "activation") code")
       let (sign, index) = MagnitudeTable.fields(of: code)
-      let magnitudes = table.magnitudes(in: m, dialect: dialect, prefix: "\(side)_magnitude")
-      operands.append((sign, table.select(in: m, "\(side)_magnitude", index: index, from: magnitudes)))
+      let shared = table.shared(in: m, dialect: dialect, prefix: "\(side)_magnitude")
+      operands.append(
+        (sign, table.magnitude(in: m, "\(side)_magnitude", dialect: dialect, index: index, shared: shared)))
     }
     let magnitude = m.wire("product_magnitude", operands[0].magnitude * operands[1].magnitude)
     let negative = m.wire("product_negative", operands[0].sign ^ operands[1].sign)
     let positive = magnitude.extended(to: width).asSigned
-    let product = m.wire(
-      "product", mux(negative, 0 &- positive, positive), comment: "signed product, half-units squared")
-    accumulate(m, product, valid: valid, clear: clear)
+    if configuration.datapathStyle == .naive {
+      let product = m.wire(
+        "product", mux(negative, 0 &- positive, positive), comment: "signed product, half-units squared")
+      accumulate(m, product, valid: valid, clear: clear)
+    } else {
+      // sum - p = sum + ~p + 1: the product's ones' complement, and the 1 as the adder's carry.
+      let complement = m.wire(
+        "product_complement", positive ^ negative.replicated(width).asSigned,
+        comment: "the product, or its ones' complement when negative")
+      accumulate(m, complement, carry: negative, valid: valid, clear: clear)
+    }
     return GeneratedModule(
       kind: kind, module: try m.build(), summary: "\(book.name) MAC lane: decode, multiply magnitudes, accumulate",
       latency: 1, handshake: .validOnly, throughput: "1 product per cycle",
@@ -77,9 +86,15 @@ public struct MACLaneGenerator: Sendable {
     )
   }
 
-  func accumulate(_ m: ModuleBuilder, _ product: Signal, valid: Signal, clear: Signal) {
+  func accumulate(_ m: ModuleBuilder, _ product: Signal, carry: Signal? = nil, valid: Signal, clear: Signal) {
     let sum = m.register("sum_q", width: width, signed: true, reset: 0)
-    m.assignNext(sum, mux(clear, product, sum &+ product), enable: valid)
+    if let carry {
+      // One adder: (clear ? 0 : sum) + product + carry.
+      let carryIn = concatenate(.constant(0, width: width - 1), carry).asSigned
+      m.assignNext(sum, mux(clear, 0, sum) &+ product &+ carryIn, enable: valid)
+    } else {
+      m.assignNext(sum, mux(clear, product, sum &+ product), enable: valid)
+    }
     m.output("sum_o", sum, comment: "the accumulated sum")
   }
 

@@ -9,6 +9,8 @@ import HDL
 /// constants, index 5 differs in one dialect, indices 6 and 7 are tables.
 struct MagnitudeTable {
   let book: Formatbook
+  /// Structured (shared, constant columns) or naive (one flat table per lane).
+  var style: DatapathStyle = .structured
   /// The width of a magnitude: enough for the book's largest.
   var magnitudeWidth: Int { max(1, bitWidth(of: book.largestMagnitude)) }
 
@@ -35,6 +37,24 @@ struct MagnitudeTable {
     m.select(
       name, on: index, cases: (0..<Dialect.magnitudeCount - 1).map { ($0, magnitudes[$0]) },
       fallback: magnitudes[Dialect.magnitudeCount - 1])
+  }
+
+  /// The block-wide part of decoding: in the structured style, the eight magnitudes of the
+  /// dialect (looked up once, shared by every lane); in the naive style, nothing.
+  func shared(in m: ModuleBuilder, dialect: Signal?, prefix: String) -> [Signal]? {
+    style == .structured ? magnitudes(in: m, dialect: dialect, prefix: prefix) : nil
+  }
+
+  /// One lane's magnitude: an index into the shared table, or (naive) a flat table over
+  /// (dialect, index).
+  func magnitude(in m: ModuleBuilder, _ name: String, dialect: Signal?, index: Signal, shared: [Signal]?) -> Signal {
+    if let shared { return select(in: m, name, index: index, from: shared) }
+    guard let dialect else {
+      return m.lookup(name, index: index, values: book.dialects[0].magnitudes, width: magnitudeWidth)
+    }
+    return m.lookup(
+      name, index: concatenate(dialect, index), values: book.dialects.flatMap(\.magnitudes), width: magnitudeWidth,
+      comment: "flat table over (dialect, index)")
   }
 
   /// Splits a 4-bit code into its sign and magnitude index.

@@ -441,6 +441,16 @@ public final class ModuleBuilder {
     _ name: String, of module: Module, _ connections: KeyValuePairs<String, Signal>, file: StaticString = #fileID,
     line: UInt = #line
   ) -> Instance {
+    instance(name, of: module, connections: connections.map { (port: $0.key, value: $0.value) }, file: file, line: line)
+  }
+
+  /// Instantiates `module` with connections given as a list (the form for connections built in
+  /// code); the rules are those of ``instance(_:of:_:file:line:)``.
+  @discardableResult
+  public func instance(
+    _ name: String, of module: Module, connections: [(port: String, value: Signal)], file: StaticString = #fileID,
+    line: UInt = #line
+  ) -> Instance {
     let location = SourceLocation(file, line)
     let instance = Instance(name: name, module: module, location: location)
     checkName(name, kind: .clock, at: location)

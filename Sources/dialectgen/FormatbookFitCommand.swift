@@ -38,7 +38,7 @@ enum FormatbookFitCommand: Command {
         name: "--values", kind: .value("N"), help: "values of the built-in mixture (default 1048576; not with --data)"),
       OptionSpec(
         name: "--interval-ranges", kind: .flag,
-        help: "keep every beneficial range an interval (the selector's comparator form); smaller gains"),
+        help: "keep every beneficial range an interval (a smaller selector); smaller gains"),
       OptionSpec(name: "--rounds", kind: .value("R"), help: "perturbation rounds after the first descent (default 24)"),
       OptionSpec(
         name: "--name", kind: .value("NAME"), help: "the fitted book's name (default: the output file's stem)"),

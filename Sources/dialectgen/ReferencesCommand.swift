@@ -25,6 +25,7 @@ enum ReferencesCommand: Command {
     let configuration = try DesignOptions.configuration(arguments)
     let rtl = arguments.string("--rtl") ?? "rtl-out"
     let out = arguments.string("--out") ?? "build/formal"
+    try DesignOptions.checkOutput(out)
     let references = FormalReferences(book: configuration.format.formatbook)
     let design: Design
     do {

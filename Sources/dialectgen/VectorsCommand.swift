@@ -45,6 +45,7 @@ enum VectorsCommand: Command {
     let count = try arguments.integer("--count", default: 100_000, in: 1...10_000_000)
     let seed = try arguments.seed("--seed", default: 1)
     let out = arguments.string("--out") ?? "build/vectors"
+    try DesignOptions.checkOutput(out)
     let design: Design
     do {
       design = try Design(configuration)

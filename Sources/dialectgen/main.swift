@@ -19,6 +19,7 @@ let commands: [(words: [String], command: any Command.Type)] = [
   (["emit"], EmitCommand.self),
   (["vectors"], VectorsCommand.self),
   (["references"], ReferencesCommand.self),
+  (["report"], ReportCommand.self),
 ]
 
 let overview = """
@@ -36,6 +37,7 @@ let overview = """
     emit                 generate the RTL: Verilog, files.f, manifest.json, FuseSoC core
     vectors              write golden test vectors for the testbenches
     references           write reference truth tables and proof scripts for make formal
+    report               area, depth and iCE40 Fmax, compared with FP4, INT4 and INT8
 
   Run 'dialectgen COMMAND --help' for a command's options. Exit status: 0 on success, 1 when
   the work failed (bad input file, failed check), 2 for a command-line mistake.

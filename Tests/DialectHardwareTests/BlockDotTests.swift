@@ -93,6 +93,12 @@ import Testing
     #expect(try run(config, steps: Self.steps(6_000, format: config.format, seed: 61)) == 0)
   }
 
+  @Test(arguments: [0, 7])
+  func naiveDatapathMatchesTheModel(depth: Int) throws {
+    let config = configuration(depth: depth, style: .naive)
+    #expect(try run(config, steps: Self.steps(1_500, format: config.format, seed: 67), stalls: depth > 0) == 0)
+  }
+
   @Test(arguments: [1, 3, 7])
   func pipelinedDotProductStreamsWithStalls(depth: Int) throws {
     let config = configuration(depth: depth)

@@ -9,9 +9,9 @@ import Testing
     .dialectFP4, .e2m1, randomBook(count: 5, seed: 1), randomBook(count: 16, seed: 2), randomBook(count: 2, seed: 3),
   ]
 
-  @Test(arguments: books)
-  func oneLaneDecodesEveryDialectAndCode(book: Formatbook) throws {
-    let generator = DecoderGenerator(configuration: configuration(book: book))
+  @Test(arguments: books, DatapathStyle.allCases)
+  func oneLaneDecodesEveryDialectAndCode(book: Formatbook, style: DatapathStyle) throws {
+    let generator = DecoderGenerator(configuration: configuration(book: book, style: style))
     let simulator = Simulator(try generator.oneLane().module)
     for dialect in book.dialects.indices {
       for code in 0..<16 {
@@ -26,9 +26,9 @@ import Testing
     }
   }
 
-  @Test(arguments: books)
-  func blockDecoderDecodesRandomBlocks(book: Formatbook) throws {
-    let generator = DecoderGenerator(configuration: configuration(book: book, blockSize: 16))
+  @Test(arguments: books, DatapathStyle.allCases)
+  func blockDecoderDecodesRandomBlocks(book: Formatbook, style: DatapathStyle) throws {
+    let generator = DecoderGenerator(configuration: configuration(book: book, blockSize: 16, style: style))
     let simulator = Simulator(try generator.blockDecoder().module)
     var random = SeededGenerator(seed: 11)
     for _ in 0..<300 {

@@ -29,9 +29,9 @@ import Testing
     }
   }
 
-  @Test(arguments: [Formatbook.dialectFP4, .e2m1, randomBook(count: 7, seed: 42)])
-  func formatbookLaneAccumulatesDecodedProducts(book: Formatbook) throws {
-    let config = configuration(book: book)
+  @Test(arguments: [Formatbook.dialectFP4, .e2m1, randomBook(count: 7, seed: 42)], DatapathStyle.allCases)
+  func formatbookLaneAccumulatesDecodedProducts(book: Formatbook, style: DatapathStyle) throws {
+    let config = configuration(book: book, style: style)
     let lane = try MACLaneGenerator(configuration: config).formatbookLane(book: book, prefix: "t", kind: .macLane)
     check(lane.module, width: config.laneAccumulatorWidth) { random in
       let w = (Int(random.next() % UInt64(book.dialects.count)), UInt8(random.next() % 16))

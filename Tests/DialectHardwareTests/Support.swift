@@ -42,17 +42,20 @@ func randomBook(count: Int, seed: UInt64, ties: TieRule = .up, sharedMaxima: Boo
 /// A configuration for `book` with every applicable module.
 func configuration(
   book: Formatbook = .dialectFP4, blockSize: Int = 32, exponentWidth: Int = 5, exponentBias: Int? = nil,
-  input: ElementFormat = .float16, depth: Int = 0, accumulatorWidth: Int? = nil
+  input: ElementFormat = .float16, depth: Int = 0, accumulatorWidth: Int? = nil,
+  style: DatapathStyle = .structured
 ) -> HardwareConfiguration {
   let format = try! BlockFormat(
     blockSize: blockSize, exponentWidth: exponentWidth, exponentBias: exponentBias, formatbook: book)
   // The depth applies to every pipelined module, up to each one's own maximum.
   let depths = HardwareConfiguration.uniformDepths(depth).mapValues { _ in depth }
-  return HardwareConfiguration(
+  var result = HardwareConfiguration(
     format: format, input: input,
     pipelineDepths: Dictionary(
       uniqueKeysWithValues: depths.map { ($0.key, min($0.value, $0.key.maximumPipelineDepth)) }),
     accumulatorWidth: accumulatorWidth)
+  result.datapathStyle = style
+  return result
 }
 
 /// Streams `items` through a valid/ready module and collects `outputs` for every item that

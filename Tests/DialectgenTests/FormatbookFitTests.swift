@@ -126,7 +126,7 @@ struct FormatbookFitTests {
     #expect(fitted.dialects.count == 1 && fitted.ties == .even && fitted.dialects[0].maximum == 12)
     #expect(fitted.description.contains("for the activation path") && fitted.description.contains("block size 16"))
 
-    // The interval rule keeps the selector's comparator form.
+    // The interval rule keeps every beneficial range an interval.
     let intervals = directory.file("intervals.json")
     let kept = try dialectgen(["formatbook", "fit", "-o", intervals, "--interval-ranges"] + Self.quick)
     #expect(kept.status == 0, "\(kept)")

@@ -14,9 +14,8 @@ public struct FormatbookFitConfiguration: Sendable {
   /// Perturbation rounds of the iterated local search after the first descent.
   public var rounds = 24
   /// Whether to keep every beneficial range an interval when the start book's are (as
-  /// DialectFP4's are), so that the selector's stage 2 keeps its comparator form (two
-  /// comparators per member position against bounds chosen by group) instead of a table on
-  /// (group, q). Off by default: it costs most of the activation path's gain.
+  /// DialectFP4's are), which keeps the selector's stage-2 table on (group, q) nearly as small
+  /// as DialectFP4's. Off by default: it costs most of the activation path's gain.
   public var intervalRanges = false
   /// The fitted book's name.
   public var name = "fitted"

@@ -6,8 +6,8 @@ extension Formatbook {
     return shifted & (shifted &+ 1) == 0
   }
 
-  /// Whether every dialect's beneficial range is an interval (or empty): then the selector's
-  /// stage 2 needs only two comparators per member position, against bounds chosen by group,
-  /// rather than a table on (group, q). DialectFP4 has this form; a fit keeps it.
+  /// Whether every dialect's beneficial range is an interval (or empty), as DialectFP4's are:
+  /// the selector's stage-2 table on (group, q) is then small. `formatbook fit
+  /// --interval-ranges` keeps this form.
   public var hasIntervalRanges: Bool { beneficialRanges.allSatisfy(Self.isInterval) }
 }

@@ -16,7 +16,20 @@ enum DesignOptions {
         help: "block dot product accumulator width (default: any sum of 2^16 blocks fits)"),
       OptionSpec(name: "--lane-acc-width", kind: .value("N"), help: "MAC lane accumulator width (default 24)"),
       OptionSpec(name: "--modules", kind: .list("M"), help: "modules (default: all that apply to the book)"),
+      OptionSpec(
+        name: "--datapath", kind: .value("S"),
+        help: "structured (default: uses the book's structure) or naive (ignores it, for comparison)"),
     ]
+
+  /// Checks before any work that the output directory can be written (and is not someone
+  /// else's), so a mistake costs no time.
+  static func checkOutput(_ directory: String) throws {
+    do {
+      try DesignWriter.checkWritable(directory)
+    } catch let error as ConfigurationError {
+      throw CommandFailure(error.description)
+    }
+  }
 
   /// The configuration: the file's, with command-line options on top.
   static func configuration(_ arguments: ParsedArguments) throws -> HardwareConfiguration {
@@ -57,6 +70,9 @@ enum DesignOptions {
     if let width = try arguments.integer("--acc-width", in: 1...1_000_000) { configuration.accumulatorWidth = width }
     if let width = try arguments.integer("--lane-acc-width", in: 1...1_000_000) {
       configuration.laneAccumulatorWidth = width
+    }
+    if arguments.has("--datapath") {
+      configuration.datapathStyle = try arguments.choice("--datapath", default: .structured, DatapathStyle.allCases)
     }
     if let names = arguments.list("--modules") {
       do {

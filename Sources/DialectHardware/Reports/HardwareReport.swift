@@ -1,0 +1,223 @@
+import BlockDialect
+import Foundation
+import HDL
+
+/// The figures behind `dialectgen report`: area, depth and iCE40 figures of every module, the
+/// comparisons against FP4 (the E2M1 book), INT4 and INT8, the effect of the book's structure,
+/// and the maximum frequency at each pipeline depth.
+public struct HardwareReport: Sendable {
+  /// One measured module.
+  public struct Entry: Sendable {
+    /// Which design variant it belongs to (`design`, `naive`, `e2m1`, `lanes-16`, `dot-depth-2`, ...).
+    public let variant: String
+    public let module: String
+    public var area: AreaFigures?
+    public var nandNorArea: AreaFigures?
+    public var resources: FPGAResources?
+    public var timing: FPGATiming?
+    /// Pipeline depth and latency, for the pipelining table.
+    public var depth: Int?
+    public var latency: Int?
+    /// Block size, when it differs from the configuration's (a smaller block for the FPGA).
+    public var blockSize: Int?
+    /// Why a figure is missing.
+    public var problems: [String] = []
+  }
+
+  public let configuration: HardwareConfiguration
+  public var entries: [Entry]
+  /// Tool versions, for the record.
+  public let tools: [String]
+  /// Seconds the whole report took.
+  public var seconds: Double = 0
+  /// The directory holding the RTL, scripts and logs behind every figure.
+  public var work = "build/report"
+
+  /// The entry for `module` in `variant`.
+  public func entry(_ variant: String, _ module: String) -> Entry? {
+    entries.first { $0.variant == variant && $0.module == module }
+  }
+}
+
+/// Builds and runs the measurements of a ``HardwareReport``.
+public struct HardwareReportRunner: Sendable {
+  public let configuration: HardwareConfiguration
+  /// Where the RTL, scripts and logs of every measurement go.
+  public let work: String
+  /// Tools run at once.
+  public let jobs: Int
+  /// Whether to run the iCE40 flow (synth_ice40 and nextpnr).
+  public let fpga: Bool
+
+  public init(configuration: HardwareConfiguration, work: String, jobs: Int = 2, fpga: Bool = true) {
+    self.configuration = configuration
+    self.work = work
+    self.jobs = jobs
+    self.fpga = fpga
+  }
+
+  /// The modules also mapped to NAND/NOR/NOT gates by ABC: small ones only, since the mapping
+  /// of a large module (the MSE selector) takes many minutes.
+  static let nandNorKinds: Set<ModuleKind> = [
+    .decoder, .macLane, .e2m1MACLane, .int4MACLane, .int8MACLane, .groupSelect,
+  ]
+
+  /// The lane accumulator widths of the sensitivity table.
+  static let laneWidths = [16, 32]
+
+  /// A design variant: its name, its configuration, and the modules to measure.
+  struct Variant {
+    let name: String
+    let configuration: HardwareConfiguration
+    let measure: [ModuleKind]
+    let nandNor: Bool
+    let resources: Bool
+    let timing: Bool
+  }
+
+  /// The block size for place and route: the configured one, halved until the wrapped
+  /// quantizer fits the device (its FP16 inputs make it the largest module).
+  func fpgaBlockSize(for kind: ModuleKind) -> Int {
+    var n = configuration.format.blockSize
+    // About 230 logic cells per FP16 lane and one per input bit for the wrapper's chain.
+    let perLane = kind == .blockQuantizer ? 230 + configuration.input.bitWidth : 130 + 8
+    while n > 8 && n * perLane > HardwareFlows.deviceLogicCells * 3 / 4 { n /= 2 }
+    return n
+  }
+
+  func variants() throws -> [Variant] {
+    var list: [Variant] = []
+    var base = configuration
+    base.datapathStyle = .structured
+    base.pipelineDepths = [:]
+    base.modules = Design.applicableKinds(for: configuration.format.formatbook)
+    list.append(
+      Variant(name: "design", configuration: base, measure: base.modules, nandNor: true, resources: true, timing: false)
+    )
+    var naive = base
+    naive.datapathStyle = .naive
+    naive.modules = [.decoder, .blockDecoder, .macLane, .blockDot].filter(base.modules.contains)
+    list.append(
+      Variant(
+        name: "naive", configuration: naive, measure: naive.modules, nandNor: false, resources: false, timing: false))
+    var e2m1 = base
+    e2m1.format = try BlockFormat(
+      blockSize: base.format.blockSize, exponentWidth: base.format.exponentWidth,
+      exponentBias: base.format.exponentBias, formatbook: .e2m1)
+    e2m1.modules = [.decoder, .blockDot]
+    list.append(
+      Variant(name: "e2m1", configuration: e2m1, measure: [.blockDot], nandNor: false, resources: true, timing: false))
+    for width in Self.laneWidths where width != base.laneAccumulatorWidth {
+      var lanes = base
+      lanes.laneAccumulatorWidth = width
+      lanes.modules = [.macLane, .e2m1MACLane, .int4MACLane, .int8MACLane]
+      list.append(
+        Variant(
+          name: "lanes-\(width)", configuration: lanes, measure: lanes.modules, nandNor: false, resources: false,
+          timing: false))
+    }
+    if fpga {
+      for kind in [ModuleKind.blockQuantizer, .blockDot] {
+        let maximum = kind.maximumPipelineDepth
+        for depth in Array(Set([0, 1, 2, maximum])).sorted() {
+          var pipelined = base
+          pipelined.format = try BlockFormat(
+            blockSize: fpgaBlockSize(for: kind), exponentWidth: base.format.exponentWidth,
+            exponentBias: base.format.exponentBias, formatbook: base.format.formatbook)
+          pipelined.accumulatorWidth = pipelined.format.defaultAccumulatorWidth
+          pipelined.pipelineDepths = [kind: depth]
+          pipelined.modules = [kind]
+          list.append(
+            Variant(
+              name: "\(kind.rawValue)-depth-\(depth)", configuration: pipelined, measure: [kind], nandNor: false,
+              resources: true, timing: true))
+        }
+      }
+    }
+    return list
+  }
+
+  /// Runs every measurement.
+  public func run(progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> HardwareReport {
+    let start = Date()
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    // Build every variant and write its RTL (cheap, done first and in order).
+    var jobs: [(priority: Int, run: @Sendable () -> HardwareReport.Entry)] = []
+    for variant in try variants() {
+      let design = try Design(variant.configuration)
+      let folder = "\(work)/\(variant.name)"
+      try? FileManager.default.removeItem(atPath: folder)
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      var files: [String] = []
+      for file in design.files() where file.name.hasSuffix(".v") {
+        try file.contents.write(toFile: "\(folder)/\(file.name)", atomically: true, encoding: .utf8)
+        files.append("\(folder)/\(file.name)")
+      }
+      for kind in variant.measure {
+        guard let generated = design.module(kind) else { continue }
+        let module = generated.module
+        let scratch = "\(folder)/\(module.name)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        var wrapperFiles = files
+        if variant.timing {
+          let wrapper = try FPGAWrapper.wrap(module)
+          let path = "\(folder)/\(wrapper.name).v"
+          try VerilogEmitter(banner: "Generated by dialectgen \(dialectgenVersion)").emit(wrapper).write(
+            toFile: path, atomically: true, encoding: .utf8)
+          wrapperFiles.append(path)
+        }
+        let measureResources = variant.resources && fpga
+        let (name, vary, nandNor, timing) = (variant.name, variant.configuration, variant.nandNor, variant.timing)
+        let fileList = files
+        let wrapped = wrapperFiles
+        // Place and route and the big modules first, so the workers finish together.
+        let priority = timing ? 2 : [.mseSelector, .blockQuantizer, .blockDot, .selector].contains(kind) ? 1 : 0
+        jobs.append(
+          (
+            priority,
+            {
+              var entry = HardwareReport.Entry(variant: name, module: module.name)
+              entry.depth = vary.depth(of: kind)
+              entry.latency = generated.latency
+              entry.blockSize = vary.format.blockSize
+              do {
+                if !timing {
+                  entry.area = try HardwareFlows.area(
+                    files: fileList, top: module.name, library: .generic, work: scratch)
+                }
+                if nandNor, Self.nandNorKinds.contains(kind) {
+                  entry.nandNorArea = try HardwareFlows.area(
+                    files: fileList, top: module.name, library: .nandNor, work: scratch)
+                }
+                if measureResources {
+                  entry.resources = try HardwareFlows.ice40Resources(files: fileList, top: module.name, work: scratch)
+                }
+                if timing {
+                  entry.timing = try HardwareFlows.ice40Timing(
+                    files: wrapped, top: "fpga_\(module.name)", work: scratch)
+                }
+              } catch {
+                entry.problems.append("\(error)")
+              }
+              progress("\(name): \(module.name)")
+              return entry
+            }
+          ))
+      }
+    }
+    let order = jobs.indices.sorted { (jobs[$0].priority, -$0) > (jobs[$1].priority, -$1) }
+    let results = ToolRunner.parallel(order.map { jobs[$0].run }, width: self.jobs)
+    // Back in the order the variants were listed.
+    var entries = [HardwareReport.Entry?](repeating: nil, count: jobs.count)
+    for (position, index) in order.enumerated() { entries[index] = results[position] }
+    var report = HardwareReport(
+      configuration: configuration, entries: entries.compactMap { $0 },
+      tools: [
+        ToolRunner.version("yosys", flag: "-V"), ToolRunner.version("nextpnr-ice40"),
+        "dialectgen \(dialectgenVersion)",
+      ])
+    report.seconds = Date().timeIntervalSince(start)
+    report.work = work
+    return report
+  }
+}
