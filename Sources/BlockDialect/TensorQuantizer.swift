@@ -164,12 +164,8 @@ public struct TensorQuantizer: Sendable {
         maximumExponentField: QuantizationScheme.mxfp4MaximumExponentField)
     case .nvfp4:
       blockQuantizer = nil
-      var amax: Float = 0
-      for x in values {
-        let magnitude = x.isNaN ? 0 : min(abs(x), input.largestFinite)
-        amax = max(amax, magnitude)
-      }
-      tensorScale = NVFP4Quantizer.tensorScale(largestMagnitude: amax)
+      tensorScale = NVFP4Quantizer.tensorScale(
+        largestMagnitude: Self.largestMagnitude(of: values, limit: input.largestFinite, threads: threads))
     }
     let nvfp4 = NVFP4Quantizer()
     let limit = input.largestFinite
@@ -252,6 +248,26 @@ public struct TensorQuantizer: Sendable {
   }
 
   /// Quantizes an array (convenience for tests and small tensors).
+  /// The largest magnitude in `values`, NaN counted as 0 and anything beyond `limit` (the
+  /// input format's largest finite value, so infinities too) as `limit`; in parallel chunks,
+  /// since it is a whole pass over the tensor before NVFP4 can start.
+  static func largestMagnitude(of values: UnsafeBufferPointer<Float>, limit: Float, threads: Int) -> Float {
+    let chunk = 1 << 16
+    let chunkCount = (values.count + chunk - 1) / chunk
+    var maxima = [Float](repeating: 0, count: chunkCount)
+    maxima.withUnsafeMutableBufferPointer { maxima in
+      let maxima = maxima
+      forEachChunk(chunkCount, threads: threads) { index in
+        var amax: Float = 0
+        for x in values[(index * chunk)..<min(values.count, (index + 1) * chunk)] {
+          amax = max(amax, x.isNaN ? 0 : min(abs(x), limit))
+        }
+        maxima[index] = amax
+      }
+    }
+    return maxima.max() ?? 0
+  }
+
   public func quantize(_ values: [Float], shape: [Int], threads: Int = 0) -> QuantizedTensor {
     values.withUnsafeBufferPointer { quantize($0, shape: shape, threads: threads) }
   }
