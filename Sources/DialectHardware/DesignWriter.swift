@@ -46,7 +46,7 @@ public enum DesignWriter {
   /// - Throws: ``ConfigurationError`` as ``write(_:to:)`` would.
   public static func checkWritable(_ directory: String) throws {
     let manager = FileManager.default
-    let (target, parent, _) = try check(directory, createParent: false)
+    let (_, parent, _) = try check(directory, createParent: false)
     // The nearest existing ancestor must take new entries.
     var ancestor = URL(fileURLWithPath: parent)
     while !manager.fileExists(atPath: ancestor.path), ancestor.path != "/" { ancestor.deleteLastPathComponent() }
@@ -56,11 +56,6 @@ public enum DesignWriter {
     }
     guard manager.isWritableFile(atPath: ancestor.path) else {
       throw ConfigurationError("cannot write \(directory): \(ancestor.path) is not writable")
-    }
-    if target.path != ancestor.path, manager.fileExists(atPath: target.path),
-      !manager.isWritableFile(atPath: parent)
-    {
-      throw ConfigurationError("cannot write \(directory): \(parent) is not writable")
     }
   }
 

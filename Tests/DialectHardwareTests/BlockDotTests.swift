@@ -5,38 +5,11 @@ import Testing
 @testable import DialectHardware
 
 @Suite struct BlockDotTests {
-  struct Step {
-    let weight: PackedBlock
-    let activation: PackedBlock
-    let first: Bool
-    let last: Bool
-  }
+  typealias Step = Stimuli.DotStep
 
-  /// Random block pairs in accumulations of random length. `largeExponents` favours exponent
-  /// fields near the top, to push a narrow accumulator into overflow.
+  /// Random block pairs in accumulations of random length (the vector generator's own).
   static func steps(_ count: Int, format: BlockFormat, seed: UInt64, largeExponents: Bool = false) -> [Step] {
-    var random = SeededGenerator(seed: seed)
-    func block() -> PackedBlock {
-      let top = format.maximumExponentField
-      let exponent =
-        largeExponents && random.next() % 2 == 0 ? top - Int(random.next() % 3) : Int(random.next() % UInt64(top + 1))
-      let dialect = Int(random.next() % UInt64(format.formatbook.dialects.count))
-      let extreme = random.next() % 5 == 0
-      let codes = (0..<format.blockSize).map { _ -> UInt8 in
-        if extreme { return 7 | (random.next() % 2 == 0 ? 0 : 8) }
-        let code = UInt8(random.next() % 16)
-        return code == 8 ? 0 : code
-      }
-      return try! PackedBlock(exponentField: exponent, dialect: dialect, rawCodes: codes, format: format)
-    }
-    var steps: [Step] = []
-    while steps.count < count {
-      let length = 1 + Int(random.next() % 12)
-      for position in 0..<length {
-        steps.append(Step(weight: block(), activation: block(), first: position == 0, last: position == length - 1))
-      }
-    }
-    return steps
+    Stimuli.dotSteps(count, format: format, seed: seed, largeExponents: largeExponents)
   }
 
   func run(_ config: HardwareConfiguration, steps: [Step], stalls: Bool = false) throws -> Int {

@@ -5,58 +5,14 @@ import Testing
 @testable import DialectHardware
 
 @Suite struct BlockQuantizerTests {
-  /// Random blocks of raw input bits: normal data over many scales, with infinities, NaNs,
-  /// negative zeros and subnormals mixed in, and some blocks of arbitrary bit patterns.
+  /// Random blocks of raw input bits and the edge cases of NUMERICS.md: the vector
+  /// generator's own.
   static func randomBlocks(_ count: Int, size: Int, input: ElementFormat, seed: UInt64) -> [[UInt16]] {
-    var random = SeededGenerator(seed: seed)
-    let infinity: UInt16 = input == .float16 ? 0x7C00 : 0x7F80
-    let nan: UInt16 = input == .float16 ? 0x7E01 : 0x7FC1
-    return (0..<count).map { index in
-      if index % 9 == 0 { return (0..<size).map { _ in UInt16(truncatingIfNeeded: random.next()) } }
-      let scale = Float(sign: .plus, exponent: Int(random.next() % 48) - 24, significand: 1)
-      let distribution = SampleDistribution.allCases[index % 3]
-      return (0..<size).map { _ in
-        let x = Float(distribution.sample(&random)) * scale
-        switch random.next() % 200 {
-        case 0: return infinity | (random.next() % 2 == 0 ? 0 : 0x8000)
-        case 1: return nan
-        case 2: return 0x8000
-        case 3: return UInt16(random.next() & 0x3F)
-        default: return input == .float16 ? floatToFloat16(x) : floatToBFloat16(x)
-        }
-      }
-    }
+    Stimuli.randomElementBlocks(count, size: size, input: input, seed: seed)
   }
 
-  /// The edge cases of NUMERICS.md as blocks of raw bits.
   static func edgeBlocks(size: Int, input: ElementFormat) -> [[UInt16]] {
-    func bits(_ x: Float) -> UInt16 { input == .float16 ? floatToFloat16(x) : floatToBFloat16(x) }
-    let largest: UInt16 = input == .float16 ? 0x7BFF : 0x7F7F
-    var blocks: [[UInt16]] = [
-      Array(repeating: 0, count: size),  // all zero
-      Array(repeating: 0x8000, count: size),  // negative zeros
-      (0..<size).map { $0 == 5 ? bits(3.25) : 0 },  // one non-zero element
-      (0..<size).map { $0 == 0 ? bits(-0.001) : 0 },
-      Array(repeating: largest, count: size),  // largest finite
-      (0..<size).map { $0 % 2 == 0 ? largest : 0x8000 | largest },
-      (0..<size).map { UInt16(1 + $0) },  // subnormals only: E clamps to 0
-      (0..<size).map { $0 == 1 ? (input == .float16 ? 0x7C00 : 0x7F80) : bits(Float($0) / 8) },  // +Inf
-      (0..<size).map { $0 == 2 ? (input == .float16 ? 0xFC00 : 0xFF80) : bits(Float($0) / 8) },  // -Inf
-      (0..<size).map { $0 == 3 ? (input == .float16 ? 0x7E00 : 0x7FC0) : bits(Float($0) / 8) },  // NaN
-      Array(repeating: input == .float16 ? 0x7E00 : 0x7FC0, count: size),  // NaN only
-    ]
-    // Exact ties: with a maximum of 7.75, 4a = 4|x|, so x = k/4 puts 4a on every quarter-unit,
-    // every midpoint of every dialect included.
-    for sign: Float in [1, -1] {
-      blocks.append((0..<size).map { $0 == 0 ? bits(7.75) : bits(sign * Float($0 % 32) / 4) })
-      blocks.append((0..<size).map { $0 == 0 ? bits(7.5) : bits(sign * Float(($0 + 7) % 31) / 4) })
-    }
-    // Every exponent of the block maximum.
-    for exponent in 0..<((1 << input.exponentWidth) - 1) {
-      let top = UInt16(exponent) << UInt16(input.fractionWidth) | UInt16((1 << input.fractionWidth) - 1)
-      blocks.append((0..<size).map { $0 == size / 2 ? top : UInt16($0 * 37 % Int(max(top, 1))) })
-    }
-    return blocks
+    Stimuli.edgeElementBlocks(size: size, input: input)
   }
 
   func run(

@@ -55,27 +55,10 @@ import Testing
     }
   }
 
-  /// Random views plus the edge cases: all zero, one non-zero view, every possible maximum,
-  /// views tied between members.
+  /// Random views plus the edge cases (all zero, every possible maximum, views tied between
+  /// members): the vector generator's own.
   static func viewBlocks(count: Int, size: Int, seed: UInt64) -> [[Int]] {
-    var random = SeededGenerator(seed: seed)
-    var blocks: [[Int]] = [Array(repeating: 0, count: size), Array(repeating: 31, count: size)]
-    for maximum in 0..<32 {
-      blocks.append((0..<size).map { $0 == 3 ? maximum : Int(random.next() % UInt64(maximum + 1)) })
-      blocks.append((0..<size).map { $0 == size - 1 ? maximum : 0 })
-    }
-    for _ in 0..<count {
-      let top = Int(random.next() % 32)
-      switch random.next() % 3 {
-      case 0: blocks.append((0..<size).map { _ in Int(random.next() % UInt64(top + 1)) })
-      case 1: blocks.append((0..<size).map { _ in top - Int(random.next() % UInt64(min(top, 4) + 1)) })
-      default:
-        // Views as quantization would give them, from normal samples.
-        let values = (0..<size).map { _ in Float(random.normal()) }
-        blocks.append(Formatbook.dialectFP4.roundedViews(of: values, format: .default))
-      }
-    }
-    return blocks
+    Stimuli.viewBlocks(count, size: size, seed: seed)
   }
 
   @Test(arguments: books)

@@ -56,17 +56,7 @@ extension FitSearchState {
           let current = magnitudes[d]
           guard let values = Self.movableRange(maximum: current[Dialect.magnitudeCount - 1], index: k) else { continue }
           let candidates = values.filter { $0 != current[k] }.map { Self.pushed(current, index: k, to: $0) }
-          let changes = evaluate(d, candidates)
-          var bestChange = -tolerance
-          var bestCandidate: [Int]? = nil
-          for (candidate, change) in zip(candidates, changes) where change < bestChange {
-            bestChange = change
-            bestCandidate = candidate
-          }
-          if let bestCandidate {
-            apply(d, to: bestCandidate)
-            improved = true
-          }
+          if applyBest(d, of: candidates) { improved = true }
         }
       }
     }
@@ -99,19 +89,26 @@ extension FitSearchState {
           }
         }
       }
-      let changes = evaluate(d, candidates)
-      var bestChange = -tolerance
-      var bestCandidate: [Int]? = nil
-      for (candidate, change) in zip(candidates, changes) where change < bestChange {
-        bestChange = change
-        bestCandidate = candidate
-      }
-      if let bestCandidate {
-        apply(d, to: bestCandidate)
-        improved = true
-      }
+      if applyBest(d, of: candidates) { improved = true }
     }
     return improved
+  }
+
+  /// Evaluates `candidates` for dialect `d` and applies the one that lowers the objective most,
+  /// if any lowers it by more than the tolerance.
+  ///
+  /// - Returns: Whether a candidate was applied.
+  func applyBest(_ d: Int, of candidates: [[Int]]) -> Bool {
+    let changes = evaluate(d, candidates)
+    var bestChange = -tolerance
+    var bestCandidate: [Int]? = nil
+    for (candidate, change) in zip(candidates, changes) where change < bestChange {
+      bestChange = change
+      bestCandidate = candidate
+    }
+    guard let bestCandidate else { return false }
+    apply(d, to: bestCandidate)
+    return true
   }
 
   /// Coordinate descent, then pair moves, until neither improves.

@@ -10,10 +10,13 @@ public struct HardwareReportDocument: Sendable {
   }
 
   /// The paper's MAC unit areas (Nangate 45 nm, square micrometres) and selector ratio.
-  static let paperArea: [(format: String, area: Double)] = [
-    ("INT4", 207), ("FP4", 247), ("BlockDialect", 248), ("FP6", 382), ("INT8", 554),
-  ]
+  static let paperArea: [String: Int] = ["INT4": 207, "FP4": 247, "BlockDialect": 248, "FP6": 382, "INT8": 554]
   static let paperSelectorRatio = 0.11
+
+  /// The paper's BlockDialect MAC area over `format`'s, to three digits.
+  static func paperRatio(over format: String) -> String {
+    text(ratio(paperArea["BlockDialect"], paperArea[format]), digits: 3)
+  }
 
   var configuration: HardwareConfiguration { report.configuration }
   var n: Int { configuration.format.blockSize }
@@ -83,15 +86,15 @@ public struct HardwareReportDocument: Sendable {
       """)
     let targets: [[String]] = [
       [
-        "BlockDialect MAC lane / E2M1 lane", "≤ 1.10", Self.text(lanes.e2m1), "1.004",
+        "BlockDialect MAC lane / E2M1 lane", "≤ 1.10", Self.text(lanes.e2m1), Self.paperRatio(over: "FP4"),
         verdict(lanes.e2m1, atMost: 1.10),
       ],
       [
-        "BlockDialect MAC lane / INT8 lane", "≤ 0.55", Self.text(lanes.int8), "0.448",
+        "BlockDialect MAC lane / INT8 lane", "≤ 0.55", Self.text(lanes.int8), Self.paperRatio(over: "INT8"),
         verdict(lanes.int8, atMost: 0.55),
       ],
       [
-        "two-stage selector / MSE selector", "≤ 0.25", Self.text(selectorRatio), "≈ 0.11",
+        "two-stage selector / MSE selector", "≤ 0.25", Self.text(selectorRatio), "≈ \(Self.paperSelectorRatio)",
         verdict(selectorRatio, atMost: 0.25),
       ],
       [
@@ -130,11 +133,11 @@ public struct HardwareReportDocument: Sendable {
     let int4 = transistors("design", "int4_mac_lane")
     let int8 = transistors("design", "int8_mac_lane")
     let lanes: [(String, String, String, String)] = [
-      ("BlockDialect (\(configuration.format.formatbook.name))", "design", "bd_mac_lane", "248"),
-      ("BlockDialect, naive datapath", "naive", "bd_mac_lane", "—"),
-      ("E2M1 (FP4) book", "design", "e2m1_mac_lane", "247"),
-      ("INT4", "design", "int4_mac_lane", "207"),
-      ("INT8", "design", "int8_mac_lane", "554"),
+      ("BlockDialect (\(configuration.format.formatbook.name))", "design", "bd_mac_lane", "BlockDialect"),
+      ("BlockDialect, naive datapath", "naive", "bd_mac_lane", ""),
+      ("E2M1 (FP4) book", "design", "e2m1_mac_lane", "FP4"),
+      ("INT4", "design", "int4_mac_lane", "INT4"),
+      ("INT8", "design", "int8_mac_lane", "INT8"),
     ]
     let rows = lanes.map { label, variant, module, paper -> [String] in
       let entry = report.entry(variant, module)
@@ -142,7 +145,7 @@ public struct HardwareReportDocument: Sendable {
       return [
         label, Self.text(area), Self.text(Self.ratio(area, e2m1)), Self.text(Self.ratio(area, int4)),
         Self.text(Self.ratio(area, int8)), Self.text(entry?.nandNorArea?.transistors), Self.text(entry?.area?.depth),
-        Self.text(entry?.resources?.luts), paper,
+        Self.text(entry?.resources?.luts), Self.text(Self.paperArea[paper]),
       ]
     }
     var sensitivity: [[String]] = []
@@ -169,7 +172,7 @@ public struct HardwareReportDocument: Sendable {
       \(Self.table(["lane", "transistors", "vs E2M1", "vs INT4", "vs INT8", "NAND/NOR-mapped", "depth", "iCE40 LUTs", "paper µm²"], rows))
 
       The BlockDialect lane against E2M1 with ABC's NAND/NOR/NOT mapping instead: \(Self.text(nandNorRatio)).
-      Paper ratios: BlockDialect / FP4 = 1.004, / INT4 = 1.198, / INT8 = 0.448.
+      Paper ratios: BlockDialect / FP4 = \(Self.paperRatio(over: "FP4")), / INT4 = \(Self.paperRatio(over: "INT4")), / INT8 = \(Self.paperRatio(over: "INT8")).
 
       The ratios against the accumulator width (a wider accumulator is a larger common part):
 
