@@ -29,10 +29,12 @@ let package = Package(
     .executableTarget(
       name: "dialectgen", dependencies: ["BlockDialect", "HDL", "DialectHardware"]),
 
-    .testTarget(name: "BlockDialectTests", dependencies: ["BlockDialect"]),
-    .testTarget(name: "HDLTests", dependencies: ["HDL"]),
+    // Helpers shared by the test targets (temporary directories, the repository root).
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "BlockDialectTests", dependencies: ["BlockDialect", "TestSupport"]),
+    .testTarget(name: "HDLTests", dependencies: ["HDL", "TestSupport"]),
     .testTarget(
       name: "DialectHardwareTests", dependencies: ["DialectHardware", "BlockDialect", "HDL"]),
-    .testTarget(name: "DialectgenTests", dependencies: ["dialectgen", "BlockDialect"]),
+    .testTarget(name: "DialectgenTests", dependencies: ["dialectgen", "BlockDialect", "TestSupport"]),
   ]
 )

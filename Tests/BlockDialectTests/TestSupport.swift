@@ -3,39 +3,6 @@ import Testing
 
 @testable import BlockDialect
 
-/// The repository root, found from this file's path (Tests/BlockDialectTests/TestSupport.swift).
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent()
-
-/// A fresh temporary directory, removed when the value goes away.
-final class TemporaryDirectory {
-  let url: URL
-  var path: String { url.path }
-
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "blockdialect-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  deinit { try? FileManager.default.removeItem(at: url) }
-
-  /// The path of `name` inside the directory.
-  func file(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-  /// Writes `bytes` to `name` and returns its path.
-  @discardableResult
-  func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-    let path = file(name)
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
-  /// Writes `text` to `name` and returns its path.
-  @discardableResult
-  func write(_ name: String, text: String) throws -> String { try write(name, Array(text.utf8)) }
-}
-
 /// 2^k as a Double (exact for every k used here).
 func power2(_ k: Int) -> Double { pow(2.0, Double(k)) }
 

@@ -1,5 +1,6 @@
 import BlockDialect
 import Foundation
+import TestSupport
 import Testing
 
 /// Every bad input: exactly one line on standard error naming what is at fault, exit status

@@ -1,10 +1,7 @@
 import BlockDialect
 import Foundation
+import TestSupport
 import Testing
-
-/// The repository root, found from this file's path (Tests/DialectgenTests/CLISupport.swift).
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent()
 
 /// Where the built `dialectgen` should be: the products directory the test runner lives in
 /// (`.build/<triple>/<config>/` on Linux), found from the test bundle or the running executable.
@@ -63,35 +60,6 @@ func dialectgen(_ arguments: [String], sourceLocation: SourceLocation = #_source
   return Run(
     status: process.terminationStatus, stdout: try String(contentsOfFile: outPath, encoding: .utf8),
     stderr: try String(contentsOfFile: errPath, encoding: .utf8))
-}
-
-/// A fresh temporary directory, removed when the value goes away.
-final class TemporaryDirectory {
-  let url: URL
-  var path: String { url.path }
-
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "dialectgen-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  deinit { try? FileManager.default.removeItem(at: url) }
-
-  func file(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-  @discardableResult
-  func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-    let path = file(name)
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
-  @discardableResult
-  func write(_ name: String, text: String) throws -> String { try write(name, Array(text.utf8)) }
-
-  /// The names in the directory.
-  var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
 }
 
 /// The tensors of the standard input file: an F32 matrix whose rows end in a short block, an

@@ -1,5 +1,6 @@
 import BlockDialect
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("dialectgen: help and happy paths")

@@ -1,5 +1,6 @@
 import BlockDialect
 import Foundation
+import TestSupport
 import Testing
 
 /// `dialectgen formatbook fit`: the written book is valid, keeps DialectFP4's structure and is

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Bad input to the hardware commands (`emit`, `vectors`, `references`, `report`): one line on

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import HDL
@@ -48,7 +49,7 @@ struct CrossCheckTests {
   func randomCircuitIsLintClean(_ random: RandomCase) throws {
     let module = try random.circuit()
     let directory = try TemporaryDirectory()
-    let file = try directory.write(VerilogEmitter.fileName(of: module), VerilogEmitter().emit(module))
+    let file = try directory.write(VerilogEmitter.fileName(of: module), text: VerilogEmitter().emit(module))
     // UNSIGNED and CMPCONST fire only where Verilator proves a random comparison constant
     // (`x >= x - x`); every other warning counts.
     let lint = try runTool("verilator", ["--lint-only", "-Wall", "-Wno-UNSIGNED", "-Wno-CMPCONST", file])
@@ -71,7 +72,7 @@ struct CrossCheckTests {
     }
     let directory = try TemporaryDirectory()
     var files: [String] = []
-    for (file, text) in VerilogEmitter().emitHierarchy(module) { files.append(try directory.write(file, text)) }
+    for (file, text) in VerilogEmitter().emitHierarchy(module) { files.append(try directory.write(file, text: text)) }
     let script = [
       "read_verilog \(files.joined(separator: " "))", "hierarchy -check -top \(module.name)",
       "synth -top \(module.name)", "check -assert",
@@ -233,7 +234,7 @@ struct CrossCheckTests {
   func handMadeCircuitIsLintClean(_ name: String) throws {
     let module = try Self.handMade(name)
     let directory = try TemporaryDirectory()
-    for (file, text) in VerilogEmitter().emitHierarchy(module) { try directory.write(file, text) }
+    for (file, text) in VerilogEmitter().emitHierarchy(module) { try directory.write(file, text: text) }
     let lint = try runTool(
       "verilator", ["--lint-only", "-Wall", "-y", directory.path, directory.file(VerilogEmitter.fileName(of: module))])
     #expect(lint.status == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import HDL
@@ -62,7 +63,7 @@ struct ExampleTests {
   func lintScriptFindsItClean() throws {
     let directory = try TemporaryDirectory()
     let module = try Examples.multiplyAccumulate()
-    try directory.write(VerilogEmitter.fileName(of: module), VerilogEmitter().emit(module))
+    try directory.write(VerilogEmitter.fileName(of: module), text: VerilogEmitter().emit(module))
     let script = repositoryRoot.appendingPathComponent("scripts/lint.sh").path
     let result = try run("/bin/bash", [script, directory.path])
     #expect(result.status == 0, "\(result.output)")
@@ -75,17 +76,18 @@ struct ExampleTests {
     let directory = try TemporaryDirectory()
     try directory.write(
       "sloppy.v",
-      """
-      `default_nettype none
-      module sloppy (
-        input  wire [3:0] a_i,
-        output wire [3:0] y_o
-      );
-        assign y_o = {a_i, 1'b0};
-      endmodule
-      `default_nettype wire
+      text:
+        """
+        `default_nettype none
+        module sloppy (
+          input  wire [3:0] a_i,
+          output wire [3:0] y_o
+        );
+          assign y_o = {a_i, 1'b0};
+        endmodule
+        `default_nettype wire
 
-      """)
+        """)
     let script = repositoryRoot.appendingPathComponent("scripts/lint.sh").path
     let result = try run("/bin/bash", [script, directory.path])
     #expect(result.status != 0)

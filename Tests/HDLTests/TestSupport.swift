@@ -1,36 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import HDL
-
-/// The repository root, found from this file's path (Tests/HDLTests/TestSupport.swift).
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent()
-
-/// A fresh temporary directory, removed when the value goes away.
-final class TemporaryDirectory {
-  let url: URL
-  var path: String { url.path }
-
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "hdl-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  deinit { try? FileManager.default.removeItem(at: url) }
-
-  /// The path of `name` inside the directory.
-  func file(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-  /// Writes `text` to `name` and returns its path.
-  @discardableResult
-  func write(_ name: String, _ text: String) throws -> String {
-    let path = file(name)
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-  }
-}
 
 // MARK: - External tools
 
@@ -101,11 +73,11 @@ func runTool(_ name: String, _ arguments: [String], in directory: String? = nil)
 func replayInIcarus(_ module: Module, vectors: VectorTestbench) throws -> (summary: String, output: String) {
   let directory = try TemporaryDirectory()
   var files: [String] = []
-  for (name, text) in VerilogEmitter().emitHierarchy(module) { files.append(try directory.write(name, text)) }
-  try directory.write("\(module.name).stimulus.hex", vectors.stimulus.joined(separator: "\n") + "\n")
-  try directory.write("\(module.name).expected.hex", vectors.expected.joined(separator: "\n") + "\n")
-  files.append(try directory.write("tb.v", vectors.verilog(vectorDirectory: directory.path)))
-  files.append(try directory.write("clock.v", VectorTestbench.clockWrapper(testbench: "tb_\(module.name)")))
+  for (name, text) in VerilogEmitter().emitHierarchy(module) { files.append(try directory.write(name, text: text)) }
+  try directory.write("\(module.name).stimulus.hex", text: vectors.stimulus.joined(separator: "\n") + "\n")
+  try directory.write("\(module.name).expected.hex", text: vectors.expected.joined(separator: "\n") + "\n")
+  files.append(try directory.write("tb.v", text: vectors.verilog(vectorDirectory: directory.path)))
+  files.append(try directory.write("clock.v", text: VectorTestbench.clockWrapper(testbench: "tb_\(module.name)")))
   let compiled = try runTool("iverilog", ["-g2005", "-o", directory.file("x.vvp")] + files)
   guard compiled.status == 0 else { return ("iverilog failed", compiled.output) }
   #expect(compiled.output.isEmpty, "iverilog has something to say about \(module.name): \(compiled.output)")
