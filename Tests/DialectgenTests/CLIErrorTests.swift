@@ -28,15 +28,8 @@ struct CLIErrorTests {
     ) throws {
       let before = directory.contents.sorted()
       let run = try dialectgen(arguments, sourceLocation: sourceLocation)
-      #expect(run.status == status, "\(arguments): \(run)", sourceLocation: sourceLocation)
-      #expect(run.stderrIsOneLine, "\(arguments): \(run)", sourceLocation: sourceLocation)
-      #expect(run.stderr.hasPrefix("\(command): error: "), "\(run)", sourceLocation: sourceLocation)
-      for word in mentions {
-        #expect(
-          run.stderr.contains(word), "\(arguments): stderr lacks '\(word)': \(run.stderr)",
-          sourceLocation: sourceLocation)
-      }
-      #expect(run.stdout.isEmpty, "\(arguments): \(run)", sourceLocation: sourceLocation)
+      run.expectRefusal(
+        status: status, command: command, mentions: mentions, arguments: arguments, sourceLocation: sourceLocation)
       #expect(
         !FileManager.default.fileExists(atPath: output), "\(arguments) left \(output)", sourceLocation: sourceLocation)
       let after = directory.contents.sorted()

@@ -29,6 +29,21 @@ struct Run: CustomStringConvertible {
 
   /// Standard error is exactly one line (ending in a newline).
   var stderrIsOneLine: Bool { stderr.hasSuffix("\n") && !stderr.dropLast().contains("\n") }
+
+  /// Checks a refused run: exit `status`, one line on standard error starting
+  /// "`command`: error: " and holding every word of `mentions`, nothing on standard output.
+  func expectRefusal(
+    status: Int32, command: String, mentions: [String], arguments: [String], sourceLocation: SourceLocation
+  ) {
+    #expect(self.status == status, "\(arguments): \(self)", sourceLocation: sourceLocation)
+    #expect(stderrIsOneLine, "\(arguments): \(self)", sourceLocation: sourceLocation)
+    #expect(stderr.hasPrefix("\(command): error: "), "\(self)", sourceLocation: sourceLocation)
+    for word in mentions {
+      #expect(
+        stderr.contains(word), "\(arguments): stderr lacks '\(word)': \(stderr)", sourceLocation: sourceLocation)
+    }
+    #expect(stdout.isEmpty, "\(arguments): \(self)", sourceLocation: sourceLocation)
+  }
 }
 
 /// Runs dialectgen with `arguments`, capturing both streams through files (no pipe can fill).

@@ -163,15 +163,9 @@ struct FormatbookFitTests {
     let before = directory.contents.sorted()
     let output = directory.file("out.json")
     let run = try dialectgen(["formatbook", "fit", "-o", output] + arguments, sourceLocation: sourceLocation)
-    #expect(run.status == status, "\(arguments): \(run)", sourceLocation: sourceLocation)
-    #expect(run.stderrIsOneLine, "\(arguments): \(run)", sourceLocation: sourceLocation)
-    #expect(run.stderr.hasPrefix("dialectgen formatbook fit: error: "), "\(run)", sourceLocation: sourceLocation)
-    for word in mentions {
-      #expect(
-        run.stderr.contains(word), "\(arguments): stderr lacks '\(word)': \(run.stderr)", sourceLocation: sourceLocation
-      )
-    }
-    #expect(run.stdout.isEmpty, "\(arguments): \(run)", sourceLocation: sourceLocation)
+    run.expectRefusal(
+      status: status, command: "dialectgen formatbook fit", mentions: mentions, arguments: arguments,
+      sourceLocation: sourceLocation)
     #expect(directory.contents.sorted() == before, "\(arguments) left files", sourceLocation: sourceLocation)
   }
 

@@ -33,15 +33,9 @@ struct HardwareCLIErrorTests {
       let resolved = arguments.map { $0.hasPrefix("@") ? directory.file(String($0.dropFirst())) : $0 }
       let out = arguments.contains("--out") ? [] : ["--out", directory.file("out")]
       let run = try dialectgen([command] + resolved + out, sourceLocation: sourceLocation)
-      #expect(run.status == status, "\(arguments): \(run)", sourceLocation: sourceLocation)
-      #expect(run.stderrIsOneLine, "\(arguments): \(run)", sourceLocation: sourceLocation)
-      #expect(run.stderr.hasPrefix("dialectgen \(command): error: "), "\(run)", sourceLocation: sourceLocation)
-      for word in mentions {
-        #expect(
-          run.stderr.contains(word), "\(arguments): stderr lacks '\(word)': \(run.stderr)",
-          sourceLocation: sourceLocation)
-      }
-      #expect(run.stdout.isEmpty, "\(arguments): \(run)", sourceLocation: sourceLocation)
+      run.expectRefusal(
+        status: status, command: "dialectgen \(command)", mentions: mentions, arguments: arguments,
+        sourceLocation: sourceLocation)
       let after = directory.contents.sorted()
       #expect(
         after == before, "\(arguments) changed the directory: \(before) -> \(after)", sourceLocation: sourceLocation)
