@@ -1,11 +1,12 @@
 # dialectgen: build, test, emit, verify and benchmark. See README.md and docs/verification.md.
 #
 #   make test             every test: Swift tests, lint, Verilator, Icarus, formal, mutation,
-#                         rtl-out staleness
+#                         FuseSoC and two-netlist integration, rtl-out staleness
 #   make verilate         emit + vectors (when stale) + every testbench under Verilator
 #   make sim-icarus       the same vectors under Icarus Verilog
 #   make formal           equivalence proofs with Yosys
 #   make lint             Verilator -Wall and Yosys on every emitted module
+#   make integration      FuseSoC lists and lints the emitted core; a prefixed netlist links with it
 #   make regress          the whole flow over many configurations
 #   make synth            area, depth and iCE40 Fmax reports, with the FP4/INT4/INT8 comparison
 #   make bench            throughput benchmarks (release build)
@@ -46,7 +47,7 @@ ifeq ($(TRACE),1)
 endif
 
 .PHONY: all build release test swift-test lint verilate sim-icarus formal mutation regress \
-        rtl-check emit vectors synth bench bench-verilator format clean tools
+        rtl-check emit vectors synth bench bench-verilator format clean tools integration
 
 all: build
 
@@ -63,7 +64,7 @@ tools:
 # ---------------------------------------------------------------------------------------------
 # Tests
 
-test: tools swift-test lint verilate sim-icarus formal mutation rtl-check
+test: tools swift-test lint verilate sim-icarus formal mutation integration rtl-check
 	@echo "test: everything passed"
 
 swift-test: tools
@@ -91,6 +92,11 @@ vectors: $(VECTORS)/testbenches.mk
 
 lint: tools $(RTL)/manifest.json
 	scripts/lint.sh $(RTL)
+
+# FuseSoC (pip, into build/fusesoc-venv) lists the core and runs its lint target, for this
+# configuration and an x_-prefixed one; both netlists lint clean together.
+integration: tools $(RTL)/manifest.json
+	@scripts/integration.sh $(RTL) $(DIALECTGEN) $(DESIGN_FLAGS)
 
 # rtl-out/ must be exactly what `dialectgen emit` writes today.
 rtl-check: $(DIALECTGEN)

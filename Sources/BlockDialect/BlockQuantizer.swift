@@ -35,7 +35,7 @@ public struct BlockOutcome: Hashable, Sendable {
 ///
 /// This is the golden model and the fast path at once: every decision is made on values
 /// that are exact (powers of two scale Float inputs exactly into Double, and every cost is an
-/// integer below 2^53), so results are bit-exact with NUMERICS.md and with the hardware.
+/// integer below 2^53), so results are bit-exact with docs/numerics.md and with the hardware.
 public struct BlockQuantizer: Sendable {
   /// The block layout and formatbook.
   public let format: BlockFormat

@@ -51,11 +51,28 @@ struct FP32Readout {
     return count(padded, "t").count
   }
 
+  /// A value normalized for rounding: what a pipeline boundary between normalizing and
+  /// rounding carries.
+  struct Normalized: SignalBundle {
+    /// The value's sign.
+    var sign: Signal
+    /// The magnitude with its leading one at the top.
+    var normalized: Signal
+    /// FP32's biased exponent before rounding.
+    var exponent: Signal
+    /// Whether the value is zero.
+    var zero: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      Normalized(
+        sign: transform("sign", sign), normalized: transform("normalized", normalized),
+        exponent: transform("readout_exponent", exponent), zero: transform("zero", zero))
+    }
+  }
+
   /// The magnitude of the (signed) value normalized so its leading one is the top bit, with
   /// the FP32 biased exponent before rounding; a boundary may be placed after this.
-  func normalize(in m: ModuleBuilder, value: Signal) -> (
-    sign: Signal, normalized: Signal, exponent: Signal, zero: Signal
-  ) {
+  func normalize(in m: ModuleBuilder, value: Signal) -> Normalized {
     let sign = m.wire("readout_sign", value[width - 1])
     let magnitude = m.wire(
       "readout_magnitude", mux(sign, 0 &- value.asUnsigned, value.asUnsigned), comment: "|sum|; -2^(w-1) fits unsigned")
@@ -69,13 +86,13 @@ struct FP32Readout {
       "readout_exponent",
       Signal.constant(top, width: exponentWidth, signed: true) - zeros.extended(to: exponentWidth).asSigned,
       comment: "FP32 biased exponent before rounding")
-    return (sign, normalized, exponent, m.wire("readout_zero", !magnitude.orReduced()))
+    return Normalized(
+      sign: sign, normalized: normalized, exponent: exponent, zero: m.wire("readout_zero", !magnitude.orReduced()))
   }
 
   /// FP32 bits from a normalized magnitude (with the overflow flag: infinity).
-  func round(
-    in m: ModuleBuilder, sign: Signal, normalized: Signal, exponent: Signal, zero: Signal, overflow: Signal
-  ) -> Signal {
+  func round(in m: ModuleBuilder, _ value: Normalized, overflow: Signal) -> Signal {
+    let (sign, normalized, exponent, zero) = (value.sign, value.normalized, value.exponent, value.zero)
     let top = paddedWidth - 1
     // 24 significant bits (hidden one included), a round bit, and the sticky OR of the rest.
     var significand = normalized[(top - 23)...top]

@@ -21,13 +21,10 @@ public struct MACLaneGenerator: Sendable {
 
   var width: Int { configuration.laneAccumulatorWidth }
 
-  /// A lane for `book`, named `<prefix>_mac_lane`.
-  public func formatbookLane(book: Formatbook, prefix: String, kind: ModuleKind) throws -> GeneratedModule {
+  /// A lane for `book`, named `<format>_mac_lane` (`bd` for the configured book).
+  public func formatbookLane(book: Formatbook, format: String, kind: ModuleKind) throws -> GeneratedModule {
     let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
-    let m = ModuleBuilder(ModuleNames.name(kind, prefix: prefix))
-    m.headerLines = configuration.headerLines(
-      generator: "MACLaneGenerator.formatbookLane",
-      summary: "MAC lane, formatbook \(book.name): one weight code times one activation code per cycle, accumulated")
+    let m = ModuleBuilder(configuration.moduleName("\(format)_mac_lane"))
     let (valid, clear) = controls(m)
     var operands: [(sign: Signal, magnitude: Signal)] = []
     for side in ["w", "a"] {
@@ -56,25 +53,25 @@ public struct MACLaneGenerator: Sendable {
         comment: "the product, or its ones' complement when negative")
       accumulate(m, complement, carry: negative, valid: valid, clear: clear)
     }
-    return GeneratedModule(
-      kind: kind, module: try m.build(), summary: "\(book.name) MAC lane: decode, multiply magnitudes, accumulate",
+    return try m.generated(
+      kind, generator: "MACLaneGenerator.formatbookLane",
+      summary: "MAC lane, formatbook \(book.name): one weight code times one activation code per cycle, accumulated",
       latency: 1, handshake: .validOnly, throughput: "1 product per cycle",
-      parameters: [("formatbook", .string(book.name)), ("accumulator_width", .integer(width))])
+      parameters: [configuration.bookParameter(book), ("accumulator_width", .integer(width))]
+        + configuration.datapathParameters)
   }
 
   /// A two's-complement lane of `bits`-bit operands, named `int<bits>_mac_lane`.
   public func integerLane(bits: Int, kind: ModuleKind) throws -> GeneratedModule {
-    let m = ModuleBuilder(ModuleNames.name(kind))
-    m.headerLines = configuration.headerLines(
-      generator: "MACLaneGenerator.integerLane",
-      summary: "MAC lane, INT\(bits): one weight times one activation per cycle, accumulated")
+    let m = ModuleBuilder(configuration.moduleName("int\(bits)_mac_lane"))
     let (valid, clear) = controls(m)
     let weight = m.input("w_i", width: bits, signed: true, comment: "weight, two's complement")
     let activation = m.input("a_i", width: bits, signed: true, comment: "activation, two's complement")
     let product = m.wire("product", (weight * activation).extended(to: width), comment: "signed product")
     accumulate(m, product, valid: valid, clear: clear)
-    return GeneratedModule(
-      kind: kind, module: try m.build(), summary: "INT\(bits) MAC lane: multiply, accumulate",
+    return try m.generated(
+      kind, generator: "MACLaneGenerator.integerLane",
+      summary: "MAC lane, INT\(bits): one weight times one activation per cycle, accumulated",
       latency: 1, handshake: .validOnly, throughput: "1 product per cycle",
       parameters: [("operand_bits", .integer(bits)), ("accumulator_width", .integer(width))])
   }
@@ -96,18 +93,5 @@ public struct MACLaneGenerator: Sendable {
       m.assignNext(sum, mux(clear, product, sum &+ product), enable: valid)
     }
     m.output("sum_o", sum, comment: "the accumulated sum")
-  }
-
-  /// The golden model of a formatbook lane's product: `m_w * m_a` with the product's sign.
-  public static func expectedProduct(
-    book: Formatbook, weight: (dialect: Int, code: UInt8), activation: (dialect: Int, code: UInt8)
-  )
-    -> Int
-  {
-    func value(_ dialect: Int, _ code: UInt8) -> Int {
-      let magnitude = book.dialects[dialect].magnitudes[Int(code & 7)]
-      return code & 8 != 0 ? -magnitude : magnitude
-    }
-    return value(weight.dialect, weight.code) * value(activation.dialect, activation.code)
   }
 }

@@ -222,6 +222,13 @@ public final class ModuleBuilder {
     return q
   }
 
+  /// Declares the clock `clk_i` and the reset `rst_ni` now, whether or not a register uses
+  /// them: for a module whose ports must not depend on a parameter (a pipeline of depth 0 has no
+  /// registers). An input nothing reads is emitted with a lint waiver.
+  public func declareClockAndReset() {
+    useClock(reset: true)
+  }
+
   func useClock(reset: Bool) {
     if clock == nil {
       clock = Declaration(

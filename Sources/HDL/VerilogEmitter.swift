@@ -377,9 +377,8 @@ private struct ModuleWriter {
   }
 
   /// Whether some bits of a named signal are never read.
-  func hasUnreadBits(_ name: String, width: Int, isUsedElsewhere: Bool) -> Bool {
-    guard !isUsedElsewhere else { return false }
-    return (bitsRead[name]?.count ?? 0) < width
+  func hasUnreadBits(_ name: String, width: Int) -> Bool {
+    (bitsRead[name]?.count ?? 0) < width
   }
 
   func text(banner: String) -> String {
@@ -412,7 +411,7 @@ private struct ModuleWriter {
       if let comment = port.comment {
         line = line.padding(2 + 12 + typeWidth + nameWidth + 1) + " // " + comment
       }
-      let unread = port.direction == .input && hasUnreadBits(port.name, width: port.width, isUsedElsewhere: false)
+      let unread = port.direction == .input && hasUnreadBits(port.name, width: port.width)
       if unread { lines.append("  // verilator lint_off UNUSEDSIGNAL") }
       lines.append(line.trailingSpacesRemoved)
       if unread { lines.append("  // verilator lint_on UNUSEDSIGNAL") }
@@ -427,7 +426,7 @@ private struct ModuleWriter {
 
     func declare(_ keyword: String, _ name: String, width: Int, signed: Bool, comment: String?) {
       if let comment { declarationLines.append("  // \(comment)") }
-      let unread = hasUnreadBits(name, width: width, isUsedElsewhere: false)
+      let unread = hasUnreadBits(name, width: width)
       if unread { declarationLines.append("  // verilator lint_off UNUSEDSIGNAL") }
       declarationLines.append("  \(keyword) \(declarationType(width: width, signed: signed))\(name);")
       if unread { declarationLines.append("  // verilator lint_on UNUSEDSIGNAL") }

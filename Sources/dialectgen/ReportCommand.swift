@@ -1,5 +1,6 @@
 import BlockDialect
 import DialectHardware
+import DialectReports
 import Foundation
 
 /// `dialectgen report`: area, depth and iCE40 figures, and the comparisons against FP4, INT4
@@ -39,15 +40,13 @@ enum ReportCommand: Command {
     let report = try runner.run { line in StandardError.line("report: measured \(line)") }
     let document = HardwareReportDocument(report: report)
     let command = (["dialectgen"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-    do {
+    try reportingFailure {
       try DesignWriter.write(
         [
           ("report.md", document.markdown(command: command)), ("report.json", document.json().formatted() + "\n"),
           ("lane-area.svg", document.laneChart()),
           ("manifest.json", try Design(configuration).manifest().formatted() + "\n"),
         ], to: out)
-    } catch let error as ConfigurationError {
-      throw CommandFailure(error.description)
     }
     print("report: \(out)/report.md, report.json, lane-area.svg in \(String(format: "%.0f", report.seconds)) s")
   }

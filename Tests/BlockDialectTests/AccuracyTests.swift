@@ -3,7 +3,7 @@ import Testing
 
 @testable import BlockDialect
 
-/// SQNR against the table of NUMERICS.md (an independent implementation's figures on 2^20
+/// SQNR against the table of docs/numerics.md (an independent implementation's figures on 2^20
 /// seeded samples; another generator's samples differ by a few hundredths of a dB).
 @Suite("Accuracy: SQNR against the spec's table")
 struct AccuracyTests {
@@ -16,7 +16,7 @@ struct AccuracyTests {
     var testDescription: String { distribution.rawValue }
   }
 
-  /// | data | MXFP4-32 | NVFP4-16 | weight path | activation path |, from NUMERICS.md.
+  /// | data | MXFP4-32 | NVFP4-16 | weight path | activation path |, from docs/numerics.md.
   static let table: [Row] = [
     Row(distribution: .normal, mxfp4: 18.79, nvfp4: 20.44, weight: 20.65, activation: 20.27),
     Row(distribution: .laplace, mxfp4: 17.94, nvfp4: 20.66, weight: 19.97, activation: 19.68),

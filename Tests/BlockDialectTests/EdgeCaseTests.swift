@@ -4,7 +4,7 @@ import Testing
 @testable import BlockDialect
 
 /// The spec's edge cases, one by one, with the expected blocks worked out by hand.
-@Suite("Edge cases of NUMERICS.md")
+@Suite("Edge cases of docs/numerics.md")
 struct EdgeCaseTests {
   func quantize(
     _ values: [Float], format: BlockFormat = .default, selector: DialectSelector = .leastSquares,

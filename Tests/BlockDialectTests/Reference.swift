@@ -3,7 +3,7 @@ import Testing
 
 @testable import BlockDialect
 
-/// An independent, deliberately plain reading of NUMERICS.md: every rule is written from the
+/// An independent, deliberately plain reading of docs/numerics.md: every rule is written from the
 /// spec's definitions in Double and integer arithmetic, without the library's tables, keys,
 /// midpoints or SIMD cost vectors. The tests compare the library's kernels with it.
 enum Spec {

@@ -203,7 +203,7 @@ struct CLITests {
       #expect(results[format]?["sqnr_db"] == .null, "\(format)")
       #expect(results[format]?["mse"]?.doubleValue == 0)
     }
-    // The all-zero blocks pick dialect 14 on the activation path (NUMERICS.md edge cases).
+    // The all-zero blocks pick dialect 14 on the activation path (docs/numerics.md edge cases).
     #expect(results["blockdialect-activation"]?["dialect_usage"]?.arrayValue?[14].intValue == 2)
     let table = try dialectgen(["eval", input, "--tensors", "zeros"])
     #expect(table.status == 0 && table.stdout.contains("exact"), "\(table)")

@@ -18,6 +18,8 @@ struct HardwareCLIErrorTests {
       _ = try directory.write("style.json", text: #"{"block_size": 32, "datapath": "fancy"}"#)
       _ = try directory.write("field.json", text: #"{"block_size": 32, "speed": 1}"#)
       _ = try directory.write("block.json", text: #"{"block_size": 48}"#)
+      _ = try directory.write("prefix.json", text: #"{"prefix": 7}"#)
+      _ = try directory.write("slices.json", text: #"{"register_slices": "yes"}"#)
       _ = try directory.write("afile", text: "not a directory\n")
       try FileManager.default.createDirectory(atPath: directory.file("other"), withIntermediateDirectories: false)
       _ = try directory.write("other/keep.txt", text: "mine\n")
@@ -66,6 +68,11 @@ struct HardwareCLIErrorTests {
     try w.expectFailure(command, ["--datapath", "fancy"], status: 2, mentions: ["--datapath", "'fancy'", "naive"])
     try w.expectFailure(command, ["--acc-width", "3"], status: 2, mentions: ["accumulator width 3", "14"])
     try w.expectFailure(command, ["--input", "fp8"], status: 2, mentions: ["--input", "fp8", "bf16"])
+    try w.expectFailure(command, ["--prefix", "X-"], status: 2, mentions: ["prefix 'X-'", "lower-case letters"])
+    try w.expectFailure(command, ["--config", "@prefix.json"], status: 2, mentions: ["prefix.json", "\"prefix\""])
+    try w.expectFailure(
+      command, ["--config", "@slices.json"], status: 2,
+      mentions: ["slices.json", "\"register_slices\"", "true or false"])
     try w.expectFailure(
       command, ["--config", "@style.json"], status: 2, mentions: ["style.json", "\"datapath\"", "\"naive\""])
     try w.expectFailure(command, ["--config", "@field.json"], status: 2, mentions: ["field.json", "\"speed\""])

@@ -1,7 +1,7 @@
 import BlockDialect
 
 /// Inputs for testing the generated modules: seeded random data from the distributions LLM
-/// tensors resemble, and the directed corner cases of NUMERICS.md.
+/// tensors resemble, and the directed corner cases of docs/numerics.md.
 public enum Stimuli {
   /// Random blocks of raw FP16 or BF16 bits: normal, Laplace and Student-t data over 2^48 of
   /// scale, with infinities, NaNs, negative zeros and subnormals mixed in, and one block in
@@ -31,7 +31,7 @@ public enum Stimuli {
     input == .float16 ? floatToFloat16(x) : floatToBFloat16(x)
   }
 
-  /// The corner cases of NUMERICS.md as blocks of raw bits: all zero, negative zeros, a single
+  /// The corner cases of docs/numerics.md as blocks of raw bits: all zero, negative zeros, a single
   /// non-zero element, the largest finite value, subnormals only, infinities and NaNs, exact
   /// ties at every midpoint of every dialect (both signs), and every exponent of the block
   /// maximum.

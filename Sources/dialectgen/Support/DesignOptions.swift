@@ -19,27 +19,25 @@ enum DesignOptions {
       OptionSpec(
         name: "--datapath", kind: .value("S"),
         help: "structured (default: uses the book's structure) or naive (ignores it, for comparison)"),
+      OptionSpec(
+        name: "--prefix", kind: .value("P"),
+        help: "prepended to every module name, so two configurations can share a netlist (e.g. x_)"),
+      OptionSpec(
+        name: "--register-slices", kind: .flag,
+        help: "register slices at the streaming modules' inputs and outputs: ready_o and outputs from registers"),
     ]
 
   /// Checks before any work that the output directory can be written (and is not someone
   /// else's), so a mistake costs no time.
   static func checkOutput(_ directory: String) throws {
-    do {
-      try DesignWriter.checkWritable(directory)
-    } catch let error as ConfigurationError {
-      throw CommandFailure(error.description)
-    }
+    try reportingFailure { try DesignWriter.checkWritable(directory) }
   }
 
   /// The configuration: the file's, with command-line options on top.
   static func configuration(_ arguments: ParsedArguments) throws -> HardwareConfiguration {
     var configuration = HardwareConfiguration()
     if let path = arguments.string("--config") {
-      do {
-        configuration = try HardwareConfiguration(contentsOf: path)
-      } catch let error as ConfigurationError {
-        throw UsageError(error.description)
-      }
+      configuration = try reportingUsage { try HardwareConfiguration(contentsOf: path) }
     }
     if FormatOptions.anyGiven(arguments) {
       let base = configuration.format
@@ -57,7 +55,7 @@ enum DesignOptions {
       }
       if !arguments.has("--acc-width") { configuration.accumulatorWidth = configuration.format.defaultAccumulatorWidth }
       if !arguments.has("--modules"), arguments.has("--formatbook") {
-        configuration.modules = Design.applicableKinds(for: book)
+        configuration.modules = ModuleRegistry.kinds(for: book)
       }
     }
     if arguments.has("--input") {
@@ -65,7 +63,7 @@ enum DesignOptions {
       configuration.input = try arguments.choice("--input", default: .float16, choices)
     }
     if let depth = try arguments.integer("--pipeline", in: 0...64) {
-      configuration.pipelineDepths = HardwareConfiguration.uniformDepths(depth)
+      configuration.setUniformDepth(depth)
     }
     if let width = try arguments.integer("--acc-width", in: 1...1_000_000) { configuration.accumulatorWidth = width }
     if let width = try arguments.integer("--lane-acc-width", in: 1...1_000_000) {
@@ -75,17 +73,23 @@ enum DesignOptions {
       configuration.datapathStyle = try arguments.choice("--datapath", default: .structured, DatapathStyle.allCases)
     }
     if let names = arguments.list("--modules") {
-      do {
-        configuration.modules = try HardwareConfiguration.modules(names)
-      } catch let error as ConfigurationError {
-        throw UsageError("--modules: \(error.description)")
+      configuration.modules = try reportingUsage {
+        do {
+          return try HardwareConfiguration.modules(names)
+        } catch let error as ConfigurationError {
+          throw ConfigurationError("--modules: \(error.description)")
+        }
       }
     }
-    do {
-      try configuration.validate()
-    } catch let error as ConfigurationError {
-      throw UsageError(error.description)
-    }
+    if let prefix = arguments.string("--prefix") { configuration.prefix = prefix }
+    if arguments.flag("--register-slices") { configuration.registerSlices = true }
+    try reportingUsage { try configuration.validate() }
     return configuration
+  }
+
+  /// The design of the configuration the options describe.
+  static func design(_ arguments: ParsedArguments) throws -> Design {
+    let configuration = try configuration(arguments)
+    return try reportingUsage { try Design(configuration) }
   }
 }
