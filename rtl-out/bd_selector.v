@@ -145,11 +145,11 @@ module bd_selector (
   wire [4:0] count1_l4_0;
   wire [4:0] count1_l4_1;
   wire [5:0] count1_l5_0;
-  wire member1_wins;
+  wire best_count_l1_0_right;
   // verilator lint_off UNUSEDSIGNAL
-  wire [5:0] best_count1;
+  wire [5:0] best_count_l1_0;
   // verilator lint_on UNUSEDSIGNAL
-  wire best_member1;
+  wire best_count_l1_0_position;
   // dialect id of (group, member position)
   reg  [3:0] dialect;
 
@@ -251,12 +251,12 @@ module bd_selector (
   assign count1_l4_0 = ({1'b0, count1_l3_0} + {1'b0, count1_l3_1});
   assign count1_l4_1 = ({1'b0, count1_l3_2} + {1'b0, count1_l3_3});
   assign count1_l5_0 = ({1'b0, count1_l4_0} + {1'b0, count1_l4_1});
-  assign member1_wins = (count1_l5_0 > count0_l5_0);
-  assign best_count1 = (member1_wins ? count1_l5_0 : count0_l5_0);
-  assign best_member1 = (member1_wins ? 1'b1 : 1'b0);
+  assign best_count_l1_0_right = (count1_l5_0 > count0_l5_0);
+  assign best_count_l1_0 = (best_count_l1_0_right ? count1_l5_0 : count0_l5_0);
+  assign best_count_l1_0_position = (best_count_l1_0_right ? 1'b1 : 1'b0);
 
   always @(*) begin
-    case ({stage1_group, best_member1})
+    case ({stage1_group, best_count_l1_0_position})
       4'd0: dialect = 4'd14;
       4'd1: dialect = 4'd15;
       4'd2: dialect = 4'd12;

@@ -5,6 +5,8 @@ bd_membership.v
 bd_selector.v
 bd_view_errors.v
 bd_mse_selector.v
+bd_neighbor_errors.v
+bd_neighbor_selector.v
 bd_block_quantizer.v
 bd_mac_lane.v
 bd_block_dot.v

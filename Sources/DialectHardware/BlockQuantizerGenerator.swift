@@ -11,30 +11,40 @@ import HDL
 ///    exponent `E = clamp(floor(log2 amax) - 2 + b, 0, 2^w - 1)`;
 /// 3. per element, the significand shifted by `E`'s offset into the truncated view t, the
 ///    rounded view q and the sticky bit;
-/// 4. the two-stage selector on the q views;
+/// 4. the configured online selector (two-stage or neighbour-group) on the q views;
 /// 5. per element, the code: seven threshold comparisons of t against the chosen dialect's
 ///    midpoints (the book's tie rule, using the sticky bit for ties to even), and the sign.
 ///
 /// Streaming with valid/ready; the pipeline depth (0 to 5) places registers at the stage
-/// boundaries in ``boundaries`` priority order; throughput is one block per cycle. The ports
-/// are the same at every depth (`clk_i` and `rst_ni` are there even when nothing is
-/// registered).
+/// boundaries in ``boundaries(for:)`` priority order; throughput is one block per cycle at every
+/// depth. The ports are the same at every depth (`clk_i` and `rst_ni` are there even when
+/// nothing is registered).
 public struct BlockQuantizerGenerator: Sendable {
   /// Every boundary the datapath can be cut at, in datapath order, and the order in which
-  /// depth 1, 2, ... registers them.
-  public static let boundaries = PipelineBoundaries(
-    stages: ["maximum", "align", "membership", "count", "select"],
-    priority: ["align", "count", "maximum", "membership", "select"])
+  /// depth 1, 2, ... registers them: the selector's two boundaries (after its per-element
+  /// stage, after its block sums) sit between `align` and `select`.
+  public static func boundaries(for selector: OnlineSelector) -> PipelineBoundaries {
+    let (perElement, sums) =
+      selector == .twoStage ? ("membership", "count") : ("errors", "sums")
+    return PipelineBoundaries(
+      stages: ["maximum", "align", perElement, sums, "select"],
+      priority: ["align", sums, "maximum", perElement, "select"])
+  }
 
   public let configuration: HardwareConfiguration
 
-  /// The activation-path quantizer of the numerics library: the golden model.
+  /// The activation-path quantizer of the numerics library, with the configured selector: the
+  /// golden model.
   let goldenModel: BlockQuantizer
 
   public init(configuration: HardwareConfiguration) {
     self.configuration = configuration
-    goldenModel = BlockQuantizer(format: configuration.format, selector: .twoStage, input: configuration.input)
+    goldenModel = BlockQuantizer(
+      format: configuration.format, selector: configuration.selector.dialectSelector, input: configuration.input,
+      neighborCost: configuration.neighborCost)
   }
+
+  var boundaries: PipelineBoundaries { Self.boundaries(for: configuration.selector) }
 
   var format: BlockFormat { configuration.format }
   var input: ElementFormat { configuration.input }
@@ -144,9 +154,9 @@ public struct BlockQuantizerGenerator: Sendable {
     }
   }
 
-  /// Builds `bd_block_quantizer` with the selector units it instantiates (none for a book of
-  /// one dialect).
-  public func build(groupSelect: Module?, membership: Module?) throws -> GeneratedModule {
+  /// Builds `bd_block_quantizer` with the logic of its online selector (nil for a book of one
+  /// dialect: nothing to select).
+  func build(selector: (any OnlineSelectorLogic)?) throws -> GeneratedModule {
     let m = ModuleBuilder(configuration.moduleName("bd_block_quantizer"))
     m.declareClockAndReset()
     let ports = StreamingPorts(m, slices: configuration.registerSlices, validMeans: "elements_i holds a block")
@@ -157,8 +167,8 @@ public struct BlockQuantizerGenerator: Sendable {
     )
     let packed = ports.input(NamedSignal(name: "elements", signal: elements)).signal
     let pipe = Pipeline(
-      m, name: "quantizer", valid: ports.valid, ready: ports.pipelineReady, stages: Self.boundaries.stages,
-      registered: Self.boundaries.registered(depth: depth))
+      m, name: "quantizer", valid: ports.valid, ready: ports.pipelineReady, stages: boundaries.stages,
+      registered: boundaries.registered(depth: depth))
 
     // 1. Fields, with infinities and NaNs replaced.
     var keys: [Signal] = []
@@ -211,15 +221,13 @@ public struct BlockQuantizerGenerator: Sendable {
 
     // 4. The selector, carrying what encoding needs through its stages.
     let selected: SelectStage
-    if let groupSelect {
-      let choice = SelectorGenerator(configuration: configuration).selectorLogic(
-        in: m, views: aligned.rounded, groupSelect: groupSelect, membership: membership, pipeline: pipe,
-        carrying: aligned.encoding)
+    if let selector {
+      let choice = selector.choose(in: m, views: aligned.rounded, pipeline: pipe, carrying: aligned.encoding)
       selected = pipe.boundary("select", SelectStage(encoding: choice.carried, dialect: choice.dialect))
     } else {
       // No selector: the encoding fields still cross the selector's boundaries.
       var carried = aligned.encoding
-      for stage in ["membership", "count"] { carried = pipe.boundary(stage, carried) }
+      for stage in boundaries.stages[2...3] { carried = pipe.boundary(stage, carried) }
       selected = pipe.boundary("select", SelectStage(encoding: carried, dialect: nil))
     }
 
@@ -245,8 +253,9 @@ public struct BlockQuantizerGenerator: Sendable {
       latency: pipe.latency + ports.sliceLatency, handshake: .validReady, throughput: "1 block per cycle",
       parameters: [
         configuration.bookParameter(), configuration.blockSizeParameter,
-      ] + configuration.exponentParameters + [("input", .string(input.rawValue))]
-        + configuration.pipelineParameters(.blockQuantizer))
+      ] + configuration.exponentParameters + [
+        ("input", .string(input.rawValue)), ("selector", .string(configuration.selector.rawValue)),
+      ] + configuration.pipelineParameters(.blockQuantizer))
   }
 
   /// `bias_in + fraction bits - b - 2 + leftShiftRoom`: added to E minus an element's exponent

@@ -29,6 +29,12 @@ public struct HardwareConfiguration: Sendable {
   /// Whether the datapath uses the book's structure (the default) or ignores it (for
   /// measuring what the structure saves).
   public var datapathStyle: DatapathStyle = .structured
+  /// The online selector the block quantizer is built with.
+  public var selector: OnlineSelector = .twoStage
+  /// The neighbour-group selector's cost of an element: `min(err, 7)^2` as docs/numerics.md
+  /// specifies. Another cost builds a variant for measuring alternatives (the report does);
+  /// the golden model and the vectors follow it. Not settable from files or the command line.
+  public var neighborCost: NeighborCost = .specified
   /// Prepended to every module name, so that two configurations can live in one netlist
   /// (empty by default: `bd_decoder`, `int4_mac_lane`, ...).
   public var prefix: String = ""
@@ -111,7 +117,7 @@ public struct HardwareConfiguration: Sendable {
     var parts = [
       "formatbook \(format.formatbook.name) (\(format.formatbook.dialects.count) dialects, ties \(format.formatbook.ties.rawValue))",
       "block size \(format.blockSize)", "exponent \(format.exponentWidth) bits, bias \(format.exponentBias)",
-      "input \(input.rawValue)", "accumulator \(accumulatorWidth) bits",
+      "input \(input.rawValue)", "\(selector.rawValue) selector", "accumulator \(accumulatorWidth) bits",
       "lane accumulator \(laneAccumulatorWidth) bits",
     ]
     let depths = pipelinedKinds.map { "\($0.rawValue) \(depth(of: $0))" }
@@ -139,7 +145,7 @@ extension HardwareConfiguration {
   /// The fields a configuration file may hold.
   static let knownFields = [
     "formatbook", "block_size", "exponent_width", "exponent_bias", "input", "pipeline", "accumulator_width",
-    "lane_accumulator_width", "modules", "datapath", "prefix", "register_slices",
+    "lane_accumulator_width", "modules", "datapath", "prefix", "register_slices", "selector",
   ]
 
   /// Reads a configuration file: a JSON object with any of `formatbook` (a built-in name, a
@@ -195,10 +201,20 @@ extension HardwareConfiguration {
       }
       input = parsed
     }
+    var selector = OnlineSelector.twoStage
+    if let value = root["selector"] {
+      guard let name = value.stringValue, let parsed = OnlineSelector(rawValue: name) else {
+        throw ConfigurationError(
+          "\(path): field \"selector\" is \(value.compact()); allowed: \(OnlineSelector.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+        )
+      }
+      selector = parsed
+    }
     var depths: [ModuleKind: Int] = [:]
     if let value = root["pipeline"] {
       if let depth = value.intValue {
         var uniform = HardwareConfiguration(format: format, input: input)
+        uniform.selector = selector
         uniform.setUniformDepth(depth)
         depths = uniform.pipelineDepths
       } else if case .object(let members) = value {
@@ -225,6 +241,7 @@ extension HardwareConfiguration {
     self.init(
       format: format, input: input, pipelineDepths: depths, accumulatorWidth: try integer("accumulator_width"),
       laneAccumulatorWidth: try integer("lane_accumulator_width") ?? 24, modules: modules)
+    self.selector = selector
     if let value = root["datapath"] {
       guard let name = value.stringValue, let style = DatapathStyle(rawValue: name) else {
         throw ConfigurationError(

@@ -125,6 +125,8 @@ public enum ModuleRegistry {
     MembershipModule(),
     SelectorModule(),
     MSESelectorModule(),
+    NeighborErrorsModule(),
+    NeighborSelectorModule(),
     BlockQuantizerModule(),
     MACLaneModule.blockDialect,
     BlockDotModule(),

@@ -131,14 +131,8 @@ public struct SelectorGenerator: Sendable {
       "count", CountStage(group: tested.group, counts: counts ?? [], carried: tested.carried), pipeline)
     guard counts != nil else { return (dialect(in: m, group: counted.group, position: nil), counted.carried) }
     // The largest count; a tie keeps the earlier (lower) member.
-    var best = counted.counts[0]
-    var position = Signal.constant(0, width: positionWidth)
-    for candidate in 1..<largestGroup {
-      let wins = m.wire("member\(candidate)_wins", counted.counts[candidate] > best)
-      best = m.wire("best_count\(candidate)", mux(wins, counted.counts[candidate], best))
-      position = m.wire("best_member\(candidate)", mux(wins, .constant(candidate, width: positionWidth), position))
-    }
-    return (dialect(in: m, group: counted.group, position: position), counted.carried)
+    let best = m.bestOf("best_count", counted.counts) { $0 > $1 }
+    return (dialect(in: m, group: counted.group, position: best.position), counted.carried)
   }
 
   /// What crosses the `membership` boundary: the group, each lane's member bits (when some
@@ -220,13 +214,7 @@ public struct SelectorGenerator: Sendable {
       let errors = laneErrors.map { $0[(errorWidth * d)...(errorWidth * d + errorWidth - 1)] }
       return m.wire("cost\(d)", m.adderTree("cost\(d)_sum", errors), comment: "sum of squared errors, dialect \(d)")
     }
-    var best = costs[0]
-    var choice = Signal.constant(0, width: book.idWidth)
-    for d in 1..<costs.count {
-      let wins = m.wire("dialect\(d)_wins", costs[d] < best)
-      best = m.wire("best_cost\(d)", mux(wins, costs[d], best))
-      choice = m.wire("best_dialect\(d)", mux(wins, .constant(d, width: book.idWidth), choice))
-    }
+    let choice = m.bestOf("best_cost", costs) { $0 < $1 }.position
     m.output("dialect_o", choice, comment: "the dialect with the least sum of squared errors (ties: lowest id)")
     return try m.generated(
       .mseSelector, generator: "SelectorGenerator.mseSelector",

@@ -36,6 +36,8 @@ public struct HardwareReport: Sendable {
   public var seconds: Double = 0
   /// The directory holding the RTL, scripts and logs behind every figure.
   public var work = "build/report"
+  /// The online selectors' accuracy (nil for a book of one dialect: nothing to select).
+  public var selectorAccuracy: SelectorAccuracy?
 
   /// The entry for the module of `kind` in `variant`.
   public func entry(_ variant: String, _ kind: ModuleKind) -> Entry? {
@@ -116,24 +118,65 @@ public struct HardwareReportRunner: Sendable {
           name: "lanes-\(width)", configuration: lanes, measure: lanes.modules, nandNor: false, resources: false,
           timing: false))
     }
+    list += try selectorVariants(base)
     if fpga {
       for kind in base.pipelinedKinds where base.modules.contains(kind) {
-        let maximum = base.maximumDepth(of: kind)
-        for depth in Array(Set([0, 1, 2, maximum])).sorted() {
-          var pipelined = base
-          pipelined.format = try BlockFormat(
-            blockSize: fpgaBlockSize(for: try DesignBuilder(base).module(kind).module),
-            exponentWidth: base.format.exponentWidth,
-            exponentBias: base.format.exponentBias, formatbook: base.format.formatbook)
-          pipelined.accumulatorWidth = pipelined.format.defaultAccumulatorWidth
-          pipelined.pipelineDepths = [kind: depth]
-          pipelined.modules = [kind]
-          list.append(
-            Variant(
-              name: "\(kind.rawValue)-depth-\(depth)", configuration: pipelined, measure: [kind], nandNor: false,
-              resources: true, timing: true))
+        for (selectorName, selected) in try selectorChoices(base, kind) {
+          let maximum = selected.maximumDepth(of: kind)
+          for depth in Array(Set([0, 1, 2, maximum])).sorted() {
+            var pipelined = selected
+            pipelined.format = try BlockFormat(
+              blockSize: fpgaBlockSize(for: try DesignBuilder(selected).module(kind).module),
+              exponentWidth: base.format.exponentWidth,
+              exponentBias: base.format.exponentBias, formatbook: base.format.formatbook)
+            pipelined.accumulatorWidth = pipelined.format.defaultAccumulatorWidth
+            pipelined.pipelineDepths = [kind: depth]
+            pipelined.modules = [kind]
+            list.append(
+              Variant(
+                name: "\(kind.rawValue)\(selectorName)-depth-\(depth)", configuration: pipelined, measure: [kind],
+                nandNor: false, resources: true, timing: true))
+          }
         }
       }
+    }
+    return list
+  }
+
+  /// The configurations a pipelined kind is measured in: as configured, and, when the module
+  /// is built around an online selector, with each other selector (named `-<selector>`).
+  func selectorChoices(_ base: HardwareConfiguration, _ kind: ModuleKind) throws -> [(String, HardwareConfiguration)] {
+    let module = try DesignBuilder(base).module(kind)
+    guard module.parameters.contains(where: { $0.key == "selector" }) else { return [("", base)] }
+    return OnlineSelector.allCases.map { selector in
+      var configured = base
+      configured.selector = selector
+      return (selector == base.selector ? "" : "-\(selector.rawValue)", configured)
+    }
+  }
+
+  /// The selector comparison's variants: the block quantizer with each other online selector,
+  /// and the neighbour-group selector with each alternative cost.
+  func selectorVariants(_ base: HardwareConfiguration) throws -> [Variant] {
+    guard base.format.formatbook.dialects.count > 1 else { return [] }
+    var list: [Variant] = []
+    for selector in OnlineSelector.allCases where selector != base.selector {
+      var configured = base
+      configured.selector = selector
+      configured.modules = [.blockQuantizer]
+      list.append(
+        Variant(
+          name: selector.rawValue, configuration: configured, measure: [.blockQuantizer], nandNor: false,
+          resources: true, timing: false))
+    }
+    for selector in SelectorAccuracy.selectors where selector.variant != "design" {
+      var configured = base
+      configured.neighborCost = selector.cost
+      configured.modules = [selector.kind]
+      list.append(
+        Variant(
+          name: selector.variant, configuration: configured, measure: [selector.kind], nandNor: false,
+          resources: false, timing: false))
     }
     return list
   }
@@ -217,6 +260,10 @@ public struct HardwareReportRunner: Sendable {
         ToolRunner.version("yosys", flag: "-V"), ToolRunner.version("nextpnr-ice40"),
         "dialectgen \(dialectgenVersion)",
       ])
+    if configuration.format.formatbook.dialects.count > 1 {
+      progress("selector accuracy (numerics library)")
+      report.selectorAccuracy = SelectorAccuracy.measure(format: configuration.format)
+    }
     report.seconds = Date().timeIntervalSince(start)
     report.work = work
     return report

@@ -102,11 +102,16 @@ public struct HardwareReportDocument: Sendable {
         "block dot product Fmax, deepest / depth 0", "≥ 1.5", Self.text(fmaxGain(.blockDot)), "—",
         verdict(fmaxGain(.blockDot), atLeast: 1.5),
       ],
+      [
+        "neighbour-group selector / two-stage selector", "≤ 2.0", Self.text(neighborSelectorRatio), "—",
+        verdict(neighborSelectorRatio, atMost: 2.0),
+      ],
     ]
     parts.append(Self.table(["figure", "target", "measured", "paper", "met"], targets))
     parts.append(laneSection())
     parts.append(dotSection())
     parts.append(selectorSection())
+    if let comparison = selectorComparisonSection() { parts.append(comparison) }
     parts.append(decoderSection())
     parts.append(structureSection())
     parts.append(pipelineSection())
@@ -355,9 +360,22 @@ public struct HardwareReportDocument: Sendable {
           ("lane_vs_int4", lanes.int4.map { .double($0) } ?? .null),
           ("lane_vs_int8", lanes.int8.map { .double($0) } ?? .null),
           ("selector_vs_mse", selectorRatio.map { .double($0) } ?? .null),
+          ("neighbor_vs_two_stage", neighborSelectorRatio.map { .double($0) } ?? .null),
           ("dot_fmax_gain", fmaxGain(.blockDot).map { .double($0) } ?? .null),
           ("quantizer_fmax_gain", fmaxGain(.blockQuantizer).map { .double($0) } ?? .null),
         ])
+      ),
+      (
+        "selector_accuracy",
+        report.selectorAccuracy.map { accuracy in
+          .array(
+            accuracy.rows.map { row in
+              .object([
+                ("distribution", .string(row.distribution.rawValue)), ("weight_sqnr_db", .double(row.weight)),
+                ("gaps_db", .object(zip(SelectorAccuracy.selectors, row.gaps).map { ($0.name, .double($1)) })),
+              ])
+            })
+        } ?? .null
       ),
       (
         "entries",

@@ -44,10 +44,12 @@ enum ReportCommand: Command {
       try DesignWriter.write(
         [
           ("report.md", document.markdown(command: command)), ("report.json", document.json().formatted() + "\n"),
-          ("lane-area.svg", document.laneChart()),
+          ("lane-area.svg", document.laneChart()), ("selector-gap.svg", document.selectorChart()),
           ("manifest.json", try Design(configuration).manifest().formatted() + "\n"),
         ], to: out)
     }
-    print("report: \(out)/report.md, report.json, lane-area.svg in \(String(format: "%.0f", report.seconds)) s")
+    print(
+      "report: \(out)/report.md, report.json, lane-area.svg, selector-gap.svg in \(String(format: "%.0f", report.seconds)) s"
+    )
   }
 }

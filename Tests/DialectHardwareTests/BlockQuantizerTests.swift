@@ -59,6 +59,17 @@ import Testing
     #expect(try run(config, blocks: Self.randomBlocks(600, size: 32, input: .float16, seed: 57), stalls: true) == 0)
   }
 
+  /// With the neighbour-group selector, at every pipeline depth (one block per cycle, stalls),
+  /// the quantizer equals the numerics library's neighbour-group activation path.
+  @Test(arguments: [0, 2, 5])
+  func neighborSelectorMatchesTheModel(depth: Int) throws {
+    var config = configuration(depth: depth)
+    config.selector = .neighbor
+    let blocks =
+      Self.edgeBlocks(size: 32, input: .float16) + Self.randomBlocks(2_000, size: 32, input: .float16, seed: 58)
+    #expect(try run(config, blocks: blocks, stalls: depth > 0) == 0)
+  }
+
   @Test func defaultConfigurationMatchesTheModelOn20000Blocks() throws {
     let config = configuration()
     let blocks =

@@ -69,6 +69,7 @@ struct HardwareCLIErrorTests {
     try w.expectFailure(command, ["--acc-width", "3"], status: 2, mentions: ["accumulator width 3", "14"])
     try w.expectFailure(command, ["--input", "fp8"], status: 2, mentions: ["--input", "fp8", "bf16"])
     try w.expectFailure(command, ["--prefix", "X-"], status: 2, mentions: ["prefix 'X-'", "lower-case letters"])
+    try w.expectFailure(command, ["--selector", "best"], status: 2, mentions: ["--selector", "'best'", "neighbor"])
     try w.expectFailure(command, ["--config", "@prefix.json"], status: 2, mentions: ["prefix.json", "\"prefix\""])
     try w.expectFailure(
       command, ["--config", "@slices.json"], status: 2,

@@ -114,4 +114,24 @@ import Testing
       #expect(names.contains(name), "no register \(name)")
     }
   }
+
+  /// The best-of tree finds the least value and, on a tie, its lowest position.
+  @Test(arguments: [1, 2, 3, 5, 8])
+  func bestOfPicksTheLowestPositionAmongTheBest(count: Int) throws {
+    let m = ModuleBuilder("best")
+    let values = (0..<count).map { m.input("v\($0)_i", width: 3) }
+    let best = m.bestOf("least", values) { $0 < $1 }
+    m.output("value_o", best.value)
+    m.output("position_o", best.position)
+    let simulator = Simulator(try m.build())
+    var random = SplitMix(seed: UInt64(count))
+    for _ in 0..<300 {
+      let inputs = (0..<count).map { _ in random.below(4) }
+      for (index, value) in inputs.enumerated() { simulator.set("v\(index)_i", value) }
+      simulator.evaluate()
+      let least = inputs.min()!
+      #expect(Int(simulator.value("value_o")) == least)
+      #expect(Int(simulator.value("position_o")) == inputs.firstIndex(of: least)!, "\(inputs)")
+    }
+  }
 }

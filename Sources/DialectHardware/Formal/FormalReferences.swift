@@ -80,6 +80,29 @@ public struct FormalReferences: Sendable {
     return lines.joined(separator: "\n")
   }
 
+  /// The neighbour-group selector's per-element reference, with the ports of
+  /// `bd_neighbor_errors`: every (group, q) to each slot's residual
+  /// (``NeighborGroupTables/residuals``).
+  public func neighborErrors(name: String, cost: NeighborCost = .specified) -> String {
+    let tables = NeighborGroupTables(book: book, cost: cost)
+    let groupWidth = max(1, Self.bits(book.groups.count))
+    let width = tables.residualWidth
+    let outputWidth = width * tables.slotCount
+    var lines = [
+      Self.header("neighbour-group selector residual errors of formatbook \(book.name)"), "module \(name) (",
+      "  input  wire [\(groupWidth - 1):0] group_i,", "  input  wire [4:0] view_i,",
+      "  output reg  [\(outputWidth - 1):0] residuals_o", ");", "  always @(*) begin", "    case ({group_i, view_i})",
+    ]
+    for group in book.groups.indices {
+      for q in 0..<Formatbook.quarterUnitViewCount {
+        let fields = (0..<tables.slotCount).reversed().map { "\(width)'d\(tables.residuals[group][$0][q])" }
+        lines.append("      \(groupWidth + 5)'d\(group << 5 | q): residuals_o = {\(fields.joined(separator: ", "))};")
+      }
+    }
+    lines += ["      default: residuals_o = \(outputWidth)'d0;", "    endcase", "  end", "endmodule", ""]
+    return lines.joined(separator: "\n")
+  }
+
   /// A Yosys script proving `module` (read from `rtl`) equal to `reference` (read from
   /// `referenceFile`) for every input: a miter and a SAT proof; on failure Yosys prints a
   /// counterexample and exits non-zero.

@@ -7,7 +7,7 @@ extension ModuleKind {
 }
 
 /// The online block quantizer (activation path): FP16/BF16 elements to a packed block.
-/// Pipelined at ``BlockQuantizerGenerator/boundaries``. Vectors: the corner cases of
+/// Pipelined at ``BlockQuantizerGenerator/boundaries(for:)``; the online selector is a parameter. Vectors: the corner cases of
 /// docs/numerics.md, then random blocks (normal, Laplace, Student-t data over a wide range of
 /// scales with infinities, NaNs, negative zeros and subnormals mixed in), each with the
 /// numerics library's activation-path result.
@@ -18,13 +18,11 @@ struct BlockQuantizerModule: ModuleDescription {
   var reportRole: ReportRole { [.large] }
 
   func pipeline(for configuration: HardwareConfiguration) -> PipelineBoundaries {
-    BlockQuantizerGenerator.boundaries
+    BlockQuantizerGenerator.boundaries(for: configuration.selector)
   }
 
   func build(in design: DesignBuilder) throws -> GeneratedModule {
-    try BlockQuantizerGenerator(configuration: design.configuration).build(
-      groupSelect: design.moduleIfApplicable(.groupSelect)?.module,
-      membership: design.moduleIfApplicable(.membership)?.module)
+    try BlockQuantizerGenerator(configuration: design.configuration).build(selector: design.onlineSelector())
   }
 
   func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {

@@ -9,6 +9,9 @@ enum DesignOptions {
     + FormatOptions.specs + [
       OptionSpec(name: "--input", kind: .value("F"), help: "block quantizer input: fp16 (default) or bf16"),
       OptionSpec(
+        name: "--selector", kind: .value("S"),
+        help: "block quantizer's online selector: two-stage (default) or neighbor (neighbour groups)"),
+      OptionSpec(
         name: "--pipeline", kind: .value("N"),
         help: "pipeline depth of the block quantizer and the block dot product (default 0: combinational)"),
       OptionSpec(
@@ -61,6 +64,9 @@ enum DesignOptions {
     if arguments.has("--input") {
       let choices: [ElementFormat] = [.float16, .bfloat16]
       configuration.input = try arguments.choice("--input", default: .float16, choices)
+    }
+    if arguments.has("--selector") {
+      configuration.selector = try arguments.choice("--selector", default: .twoStage, OnlineSelector.allCases)
     }
     if let depth = try arguments.integer("--pipeline", in: 0...64) {
       configuration.setUniformDepth(depth)
