@@ -13,3 +13,6 @@ bd_block_dot.v
 e2m1_mac_lane.v
 int4_mac_lane.v
 int8_mac_lane.v
+bd_tile_activation_memory.v
+bd_tile_weight_memory.v
+bd_tile.v

@@ -34,7 +34,7 @@ module tb_mac_lane (
     if (!reset_n) begin
       reset_n <= cycle >= 1;
     end else if (index == count + 1) begin
-      finish;
+      finish(0);
     end else begin
       if (index > 0) check(index - 1, stimulus[index - 1], expected[index - 1], actual);
       index <= index + 1;

@@ -35,6 +35,8 @@ public struct HardwareConfiguration: Sendable {
   /// specifies. Another cost builds a variant for measuring alternatives (the report does);
   /// the golden model and the vectors follow it. Not settable from files or the command line.
   public var neighborCost: NeighborCost = .specified
+  /// The accelerator tile's shape: block-dot units, largest matrix, output format.
+  public var tile = TileParameters()
   /// Prepended to every module name, so that two configurations can live in one netlist
   /// (empty by default: `bd_decoder`, `int4_mac_lane`, ...).
   public var prefix: String = ""
@@ -97,6 +99,7 @@ public struct HardwareConfiguration: Sendable {
         "lane accumulator width \(laneAccumulatorWidth) is not allowed; use 16 (an INT8 product) to 64 bits")
     }
     guard !modules.isEmpty else { throw ConfigurationError("no modules selected") }
+    try tile.validate(blockSize: format.blockSize)
     guard prefix.isEmpty || Self.isModulePrefix(prefix) else {
       throw ConfigurationError(
         "prefix '\(prefix.prefix(40))' is not allowed; use lower-case letters, digits and _, starting with a letter, at most 32 characters (e.g. x_)"
@@ -123,6 +126,8 @@ public struct HardwareConfiguration: Sendable {
     let depths = pipelinedKinds.map { "\($0.rawValue) \(depth(of: $0))" }
     parts.append("pipeline depths: " + depths.joined(separator: ", "))
     if registerSlices { parts.append("register slices") }
+    parts.append(
+      "tile \(tile.rows) units, up to \(tile.maximumRows) x \(tile.maximumColumns), \(tile.output.rawValue) results")
     if datapathStyle != .structured { parts.append("datapath \(datapathStyle.rawValue)") }
     if !prefix.isEmpty { parts.append("module prefix \(prefix)") }
     return parts.joined(separator: "; ")
@@ -145,7 +150,7 @@ extension HardwareConfiguration {
   /// The fields a configuration file may hold.
   static let knownFields = [
     "formatbook", "block_size", "exponent_width", "exponent_bias", "input", "pipeline", "accumulator_width",
-    "lane_accumulator_width", "modules", "datapath", "prefix", "register_slices", "selector",
+    "lane_accumulator_width", "modules", "datapath", "prefix", "register_slices", "selector", "tile",
   ]
 
   /// Reads a configuration file: a JSON object with any of `formatbook` (a built-in name, a
@@ -255,6 +260,9 @@ extension HardwareConfiguration {
         throw ConfigurationError("\(path): field \"prefix\" must be a string such as \"x_\"")
       }
       prefix = text
+    }
+    if let value = root["tile"] {
+      tile = try TileParameters(jsonValue: value, path: path)
     }
     if let value = root["register_slices"] {
       guard case .bool(let flag) = value else {

@@ -97,7 +97,7 @@ public protocol ModuleDescription: Sendable {
   /// The harness in `testbenches/` that replays the vectors, or nil if there are none.
   var testbench: String? { get }
   /// Golden vectors from the numerics library, or nil.
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors?
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)?
   /// A reference (a Verilog module named `name` with the same ports) that `make formal`
   /// proves the module equal to, or nil.
   func formalReference(for module: GeneratedModule, named name: String, configuration: HardwareConfiguration)
@@ -133,6 +133,7 @@ public enum ModuleRegistry {
     MACLaneModule.e2m1,
     MACLaneModule.int4,
     MACLaneModule.int8,
+    TileModule(),
   ]
 
   /// The description of `kind`.

@@ -105,6 +105,10 @@ public final class ModuleBuilder {
       if ["_i", "_o", "_q"].contains(where: { name.hasSuffix($0) }) {
         error("wire '\(name)' must not end in _i, _o or _q (those mark inputs, outputs and registers)", at: location)
       }
+    case .memory:
+      if !name.hasSuffix("_q") {
+        error("memory '\(name)' must end in _q (it holds state, as a register does)", at: location)
+      }
     case .clock, .reset, .instanceOutput:
       break
     }

@@ -67,7 +67,7 @@ private struct ModuleWriter {
   var statements: [(owner: String, roots: [Node])] {
     var list: [(String, [Node])] = []
     for declaration in module.declarations {
-      let roots = [declaration.driver, declaration.enable].compactMap { $0 }
+      let roots = declaration.roots
       if !roots.isEmpty { list.append((declaration.name, roots)) }
     }
     for instance in module.instances { list.append((instance.name, instance.connections.map(\.node))) }
@@ -191,7 +191,8 @@ private struct ModuleWriter {
       }
     }
     for root in roots { markRead(root) }
-    // The clock and reset are read by the register blocks.
+    // The clock and reset are read by the register and memory blocks.
+    for declaration in module.declarations where declaration.isMemory { bitsRead[ModuleBuilder.clockName] = [0] }
     for declaration in module.declarations where declaration.isRegister {
       bitsRead[ModuleBuilder.clockName] = [0]
       if declaration.resetValue != nil { bitsRead[ModuleBuilder.resetName] = [0] }
@@ -360,6 +361,10 @@ private struct ModuleWriter {
       // Always the driver of a declaration; written as a procedural block.
       operands.forEach { markRead($0) }
       return plain("")
+    case .memoryRead(let memory):
+      // Always a register's next value: the read sits in the register's clocked block.
+      markRead(operands[0])
+      return plain("\(memory.name)[\(text(of: operands[0]).text)]")
     }
   }
 
@@ -457,6 +462,10 @@ private struct ModuleWriter {
         )
       case .instanceOutput:
         declare("wire", declaration.name, width: declaration.width, signed: declaration.isSigned, comment: nil)
+      case .memory(let depth):
+        if let comment = declaration.comment { declarationLines.append("  // \(comment)") }
+        declarationLines.append(
+          "  reg \(declarationType(width: declaration.width, signed: false))\(declaration.name) [0:\(depth - 1)];")
       }
     }
     var helperLines: [String] = []
@@ -468,6 +477,7 @@ private struct ModuleWriter {
     if !helperLines.isEmpty { lines += [""] + helperLines }
     if !logic.isEmpty { lines += [""] + logic }
     for instance in module.instances { lines += [""] + instanceBlock(instance) }
+    for block in memoryWriteBlocks() { lines += [""] + block }
     for block in registerBlocks() { lines += [""] + block }
     lines.append("")
     return lines
@@ -530,6 +540,17 @@ private struct ModuleWriter {
     }
     lines.append("  );")
     return lines
+  }
+
+  /// Each memory's write port: a clocked block of its own.
+  func memoryWriteBlocks() -> [[String]] {
+    module.declarations.filter(\.isMemory).map { memory in
+      [
+        "  always @(posedge \(ModuleBuilder.clockName)) begin",
+        "    if (\(text(of: memory.enable!).text)) \(memory.name)[\(text(of: memory.address!).text)] <= \(text(of: memory.driver!).text);",
+        "  end",
+      ]
+    }
   }
 
   /// The registers' always blocks: one per (reset or not, enable) group, in first-declared

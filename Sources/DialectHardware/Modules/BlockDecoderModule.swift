@@ -18,7 +18,7 @@ struct BlockDecoderModule: ModuleDescription {
     try DecoderGenerator(configuration: design.configuration).blockDecoder()
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     let book = request.book
     let n = request.format.blockSize
     var vectors = ModuleVectors(

@@ -22,7 +22,7 @@ struct BlockDotModule: ModuleDescription {
     try BlockDotGenerator(configuration: design.configuration).build()
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     let format = request.format
     let book = format.formatbook
     var vectors = ModuleVectors(

@@ -25,7 +25,7 @@ struct BlockQuantizerModule: ModuleDescription {
     try BlockQuantizerGenerator(configuration: design.configuration).build(selector: design.onlineSelector())
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     let format = request.format
     var vectors = ModuleVectors(
       module: module, mode: .stream, inputs: request.fields(module, ["elements_i"]),

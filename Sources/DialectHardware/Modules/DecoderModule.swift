@@ -18,7 +18,7 @@ struct DecoderModule: ModuleDescription {
     try DecoderGenerator(configuration: design.configuration).oneLane()
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     let book = request.book
     var vectors = ModuleVectors(
       module: module, mode: .combinational, inputs: request.fields(module, ["dialect_i", "code_i"]),

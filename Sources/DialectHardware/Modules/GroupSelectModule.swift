@@ -20,7 +20,7 @@ struct GroupSelectModule: ModuleDescription {
     try SelectorGenerator(configuration: design.configuration).groupSelect()
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     var vectors = ModuleVectors(
       module: module, mode: .combinational, inputs: request.fields(module, ["maximum_i"]),
       outputs: request.fields(module, ["group_o"]))

@@ -59,7 +59,7 @@ struct MACLaneModule: ModuleDescription {
     }
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     let laneBook = book(request.configuration)
     let names =
       laneBook == nil

@@ -22,7 +22,7 @@ struct MSESelectorModule: ModuleDescription {
     try SelectorGenerator(configuration: design.configuration).mseSelector()
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     selectorVectors(for: module, in: request) { request.book.meanSquareDialect(views: $0) }
   }
 }

@@ -20,7 +20,7 @@ struct MembershipModule: ModuleDescription {
     try SelectorGenerator(configuration: design.configuration).membership()
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     let book = request.book
     var vectors = ModuleVectors(
       module: module, mode: .combinational, inputs: request.fields(module, ["group_i", "view_i"]),

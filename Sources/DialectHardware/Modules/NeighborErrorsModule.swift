@@ -21,7 +21,7 @@ struct NeighborErrorsModule: ModuleDescription {
     try NeighborSelectorGenerator(configuration: design.configuration).errors()
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     let tables = NeighborGroupTables(book: request.book, cost: request.configuration.neighborCost)
     var vectors = ModuleVectors(
       module: module, mode: .combinational, inputs: request.fields(module, ["group_i", "view_i"]),

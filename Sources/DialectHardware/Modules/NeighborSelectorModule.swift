@@ -21,7 +21,7 @@ struct NeighborSelectorModule: ModuleDescription {
       groupSelect: design.module(.groupSelect).module, errors: design.module(.neighborErrors).module)
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     selectorVectors(for: module, in: request) {
       request.book.neighborGroupDialect(views: $0, cost: request.configuration.neighborCost)
     }

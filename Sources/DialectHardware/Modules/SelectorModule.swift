@@ -21,7 +21,7 @@ struct SelectorModule: ModuleDescription {
       groupSelect: design.module(.groupSelect).module, membership: design.moduleIfApplicable(.membership)?.module)
   }
 
-  func vectors(for module: GeneratedModule, in request: VectorRequest) -> ModuleVectors? {
+  func vectors(for module: GeneratedModule, in request: VectorRequest) -> (any TestbenchData)? {
     selectorVectors(for: module, in: request) { request.book.twoStageDialect(views: $0) }
   }
 }

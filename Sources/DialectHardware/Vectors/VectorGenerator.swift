@@ -52,7 +52,7 @@ public struct VectorGenerator: Sendable {
   }
 
   /// The vectors of every module of the design that has a testbench.
-  public func all() -> [ModuleVectors] {
+  public func all() -> [any TestbenchData] {
     let request = VectorRequest(configuration: design.configuration, count: count, seed: seed)
     return design.modules.compactMap { module in
       guard module.kind.definition.testbench != nil else { return nil }
@@ -63,7 +63,7 @@ public struct VectorGenerator: Sendable {
   /// The files `dialectgen vectors` writes into `directory`: per module M, `M/config.vh` (the
   /// header the harness includes), `M/stimulus.hex` and `M/expected.hex`; `testbenches.mk`
   /// naming each module's harness; and the design's `manifest.json`.
-  public func files(directory: String, vectors: [ModuleVectors]) -> [(name: String, contents: String)] {
+  public func files(directory: String, vectors: [any TestbenchData]) -> [(name: String, contents: String)] {
     var files: [(name: String, contents: String)] = []
     var makefile = [
       "# Written by dialectgen \(dialectgenVersion) vectors; do not edit.",
@@ -71,11 +71,9 @@ public struct VectorGenerator: Sendable {
     ]
     for set in vectors {
       let name = set.module.module.name
-      files.append(("\(name)/config.vh", set.header(directory: "\(directory)/\(name)")))
-      files.append(("\(name)/stimulus.hex", set.stimulusText))
-      files.append(("\(name)/expected.hex", set.expectedText))
+      files += set.files(directory: "\(directory)/\(name)").map { ("\(name)/\($0.name)", $0.contents) }
       makefile.append("HARNESS_\(name) := \(set.module.kind.definition.testbench!)")
-      makefile.append("MODE_\(name) := \(set.mode.rawValue)")
+      makefile.append("MODE_\(name) := \(set.modeName)")
     }
     files.append(("testbenches.mk", makefile.joined(separator: "\n") + "\n"))
     files.append(("manifest.json", design.manifest().formatted() + "\n"))
