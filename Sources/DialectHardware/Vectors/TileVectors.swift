@@ -269,3 +269,20 @@ public struct TileVectors: TestbenchData {
     return session
   }
 }
+
+extension TileVectors {
+  /// A session that loads `image` and runs `vectors` (raw input-format elements, K each)
+  /// through its first `rows` rows (all by default): what `dialectgen tile-vectors` writes for
+  /// a real layer.
+  public static func session(
+    for module: GeneratedModule, image: TileImage, vectors: [[UInt16]], rows: Int? = nil
+  ) -> TileVectors {
+    var session = TileVectors(module: module, configuration: image.configuration)
+    session.load(image.layer)
+    // A run takes at most 65535 vectors; longer lists are split.
+    for start in stride(from: 0, to: vectors.count, by: 0xFFFF) {
+      session.run(rows: rows ?? image.layer.rows, vectors: Array(vectors[start..<min(vectors.count, start + 0xFFFF)]))
+    }
+    return session
+  }
+}

@@ -25,6 +25,11 @@ enum DesignOptions {
       OptionSpec(
         name: "--prefix", kind: .value("P"),
         help: "prepended to every module name, so two configurations can share a netlist (e.g. x_)"),
+      OptionSpec(name: "--tile-rows", kind: .value("R"), help: "tile: block-dot units in parallel (default 4)"),
+      OptionSpec(name: "--tile-max-rows", kind: .value("M"), help: "tile: the largest M the weight memory holds (default 1024)"),
+      OptionSpec(
+        name: "--tile-max-columns", kind: .value("K"), help: "tile: the largest K, a multiple of the block size (default 1024)"),
+      OptionSpec(name: "--tile-output", kind: .value("F"), help: "tile: result format fp32 (default), fp16 or bf16"),
       OptionSpec(
         name: "--register-slices", kind: .flag,
         help: "register slices at the streaming modules' inputs and outputs: ready_o and outputs from registers"),
@@ -88,6 +93,14 @@ enum DesignOptions {
       }
     }
     if let prefix = arguments.string("--prefix") { configuration.prefix = prefix }
+    if let rows = try arguments.integer("--tile-rows", in: 1...1024) { configuration.tile.rows = rows }
+    if let rows = try arguments.integer("--tile-max-rows", in: 1...1_000_000) { configuration.tile.maximumRows = rows }
+    if let columns = try arguments.integer("--tile-max-columns", in: 1...1_000_000) {
+      configuration.tile.maximumColumns = columns
+    }
+    if arguments.has("--tile-output") {
+      configuration.tile.output = try arguments.choice("--tile-output", default: .float32, TileOutput.allCases)
+    }
     if arguments.flag("--register-slices") { configuration.registerSlices = true }
     try reportingUsage { try configuration.validate() }
     return configuration
