@@ -17,8 +17,8 @@ public struct BlockDotGenerator: Sendable {
   /// Every boundary the datapath can be cut at, in datapath order, and the order in which
   /// depth 1, 2, ... registers them.
   public static let boundaries = PipelineBoundaries(
-    stages: ["decode", "products", "tree", "sum", "shift", "accumulate", "normalize"],
-    priority: ["sum", "accumulate", "products", "shift", "normalize", "tree", "decode"])
+    stages: ["decode", "products", "tree", "sum", "shift", "accumulate", "count", "normalize"],
+    priority: ["sum", "accumulate", "products", "shift", "normalize", "count", "tree", "decode"])
 
   public let configuration: HardwareConfiguration
   /// What the blocks hold.
@@ -171,6 +171,16 @@ public struct BlockDotGenerator: Sendable {
         last: transform("last", last), exponentSum: transform("exponent_sum", exponentSum),
         blockProduct: transform("block_product", blockProduct), sum: transform("sum", sum),
         overflow: transform("overflow", overflow))
+    }
+  }
+
+  /// What crosses `count`.
+  struct CountStage: SignalBundle {
+    var results: Results
+    var readout: FP32Readout.Counted
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      CountStage(results: results.mapSignals(transform), readout: readout.mapSignals(transform))
     }
   }
 
@@ -331,9 +341,10 @@ public struct BlockDotGenerator: Sendable {
 
     // FP32 readout.
     let readout = FP32Readout(width: accumulatorWidth, scaleExponent: scaleExponent)
+    let counted = pipe.boundary(
+      "count", CountStage(results: accumulated, readout: readout.count(in: m, value: accumulated.sum)))
     let normalized = pipe.boundary(
-      "normalize",
-      NormalizeStage(results: accumulated, readout: readout.normalize(in: m, value: accumulated.sum)))
+      "normalize", NormalizeStage(results: counted.results, readout: readout.normalize(in: m, counted.readout)))
     let fp32 = readout.round(in: m, normalized.readout, overflow: normalized.results.overflow)
 
     let outputs = ports.output(from: pipe, Outputs(results: normalized.results, fp32: fp32))

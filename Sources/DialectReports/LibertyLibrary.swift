@@ -97,7 +97,8 @@ public struct LibertyLibrary: Sendable {
         let close = text[cursor...].firstIndex(of: ")")
       else { continue }
       let name = text[text.index(after: cursor)..<close].trimmingCharacters(in: CharacterSet(charactersIn: " \t\""))
-      guard let open = text[close...].firstIndex(where: { !$0.isWhitespace }), text[open] == "{" else { continue }
+      guard let open = text[text.index(after: close)...].firstIndex(where: { !$0.isWhitespace }), text[open] == "{"
+      else { continue }
       var depth = 0
       var end = open
       for index in text[open...].indices {

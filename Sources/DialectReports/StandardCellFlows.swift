@@ -51,13 +51,16 @@ public enum StandardCellFlows {
   static let abcScript =
     "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf; &put"
 
-  /// Yosys 0.23's timing-driven liberty script for `abc -D`, with one change: `buffer -p` also
-  /// buffers the network's primary inputs, which for ABC include every flip-flop output (a
-  /// pipeline's stall enable drives thousands of flip-flops; unbuffered it alone would take
-  /// 200 ns).
+  /// The timing-driven script: the network balanced for delay (`&b -d`) and mapped for the
+  /// period (`&nf -D`), then buffered (`buffer -p`, which also buffers the network's primary
+  /// inputs: for ABC these include every flip-flop output, and a pipeline's stall enable drives
+  /// thousands of flip-flops) and sized (`upsize`, `dnsize`). Yosys's own delay script first runs
+  /// the area-oriented restructuring of the area script (`dc2`, `&dch`), which turns the
+  /// log-depth Brent-Kung adders Yosys builds back into ripple chains; at depth 7 the block dot
+  /// product's minimum period is 3.9 ns with it and 2.4 ns without.
   static func timingScript(picoseconds: Int) -> String {
-    "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf -D \(picoseconds); &put; "
-      + "buffer -p; upsize -D \(picoseconds); dnsize -D \(picoseconds); stime -p"
+    "strash; &get -n; &b -d; &nf -D \(picoseconds); &put; buffer -p; upsize -D \(picoseconds); "
+      + "dnsize -D \(picoseconds); stime -p"
   }
 
   /// Generic synthesis, every flip-flop made a plain D flip-flop (its enable and reset become
@@ -100,7 +103,7 @@ public enum StandardCellFlows {
     let name = "\(top).\(mapping.name)"
     let commands: String
     switch mapping {
-    case .area(let seed): commands = (seed > 0 ? "permute -S \(seed); " : "") + abcScript
+    case .area(let seed): commands = (seed > 0 ? "strash; permute -S \(seed); " : "") + abcScript
     case .timing(let period): commands = timingScript(picoseconds: Int((period * 1000).rounded()))
     }
     // Yosys passes "+..." to ABC as commands, commas standing for blanks.

@@ -111,13 +111,12 @@ public struct StandardCellReportRunner: Sendable {
     self.activityCount = activityCount
   }
 
-  /// The configuration every module is measured in: the given one, structured, at depth 0,
-  /// with every module that applies to its book.
+  /// The configuration every module is measured in: the given one (its modules: by default
+  /// every module that applies to its book), structured, at depth 0.
   var base: HardwareConfiguration {
     var base = configuration
     base.datapathStyle = .structured
     base.pipelineDepths = [:]
-    base.modules = ModuleRegistry.kinds(for: configuration.format.formatbook)
     return base
   }
 
@@ -129,10 +128,11 @@ public struct StandardCellReportRunner: Sendable {
     return kind.definition.reportRole.contains(.baseline) ? [maximum] : Array(1...maximum)
   }
 
-  /// Multiply-accumulates per cycle of a kind: 1 for a lane, n for a block product.
+  /// Multiply-accumulates per cycle of a kind: 1 for a lane (or a lane's product alone), n for
+  /// a block product.
   func macsPerCycle(_ kind: ModuleKind, _ configuration: HardwareConfiguration) -> Int? {
     let role = kind.definition.reportRole
-    if role.contains(.lane) { return 1 }
+    if role.contains(.lane) || role.contains(.product) { return 1 }
     if role.contains(.blockProduct) { return configuration.format.blockSize }
     return nil
   }

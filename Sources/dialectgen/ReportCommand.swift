@@ -12,7 +12,7 @@ enum ReportCommand: Command {
       "Synthesizes every module with Yosys (estimated transistors, cells, depth), maps it to the iCE40 (LUTs) and places and routes the pipelined modules at several depths (Fmax); writes report.md, report.json and lane-area.svg.",
     positionals: "",
     positionalCount: 0...0,
-    options: DesignOptions.specs.filter { !["--pipeline", "--modules", "--datapath"].contains($0.name) } + [
+    options: DesignOptions.specs.filter { !["--pipeline", "--datapath"].contains($0.name) } + [
       OptionSpec(name: "--out", kind: .value("DIR"), help: "where the report goes (default reports)"),
       OptionSpec(name: "--work", kind: .value("DIR"), help: "RTL, scripts and logs (default build/report)"),
       OptionSpec(name: "--jobs", kind: .value("N"), help: "tools run at once (default 2)"),
@@ -37,7 +37,8 @@ enum ReportCommand: Command {
       pipelined module at every depth; baselines at depth 0 and their deepest), and the energy
       per cycle from OpenSTA's report_power at 500 MHz with each input bit's activity measured
       from the module's golden vectors. Needs yosys and sta (OpenSTA: scripts/install-tools.sh
-      --asic, or apt-get install yosys opensta). Writes report.md, report.json and asic.svg.
+      --asic, or apt-get install yosys opensta). --modules measures only those modules (and, for a
+      pipelined one, its depths). Writes report.md, report.json and asic.svg.
       """)
 
   static func run(_ arguments: ParsedArguments) throws {
@@ -50,7 +51,9 @@ enum ReportCommand: Command {
       try runStandardCells(arguments, configuration: configuration, liberty: liberty, out: out, work: work, jobs: jobs)
       return
     }
-    guard arguments.string("--runs") == nil else { throw UsageError("--runs needs --liberty FILE") }
+    for option in ["--runs", "--modules"] where arguments.string(option) != nil {
+      throw UsageError("\(option) needs --liberty FILE (the iCE40 report measures every module)")
+    }
     try DesignOptions.checkOutput(out)
     for tool in ["yosys"] + (fpga ? ["nextpnr-ice40"] : []) where !ToolRunner.available(tool) {
       throw CommandFailure("\(tool) is not installed (apt-get install \(tool)); --no-fpga skips nextpnr-ice40")
@@ -92,6 +95,7 @@ enum ReportCommand: Command {
         [
           ("report.md", document.markdown(command: command)), ("report.json", document.json().formatted() + "\n"),
           ("asic.svg", document.chart()),
+          ("manifest.json", try Design(configuration).manifest().formatted() + "\n"),
         ], to: out)
     }
     print("report: \(out)/report.md, report.json, asic.svg in \(String(format: "%.0f", report.seconds)) s")

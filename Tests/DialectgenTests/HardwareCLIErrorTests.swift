@@ -61,7 +61,7 @@ struct HardwareCLIErrorTests {
     try w.expectFailure(
       command, ["--formatbook", "e2m1", "--modules", "selector"], status: 2,
       mentions: ["selector", "does not apply", "e2m1", "applicable"])
-    try w.expectFailure(command, ["--pipeline", "8"], status: 2, mentions: ["depth 8", "block_dot", "0 to 7"])
+    try w.expectFailure(command, ["--pipeline", "9"], status: 2, mentions: ["depth 9", "block_dot", "0 to 8"])
     try w.expectFailure(
       command, ["--pipeline", "6", "--modules", "block_quantizer"], status: 2,
       mentions: ["depth 6", "block_quantizer", "0 to 5"])
