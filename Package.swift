@@ -40,7 +40,8 @@ let package = Package(
     .testTarget(
       name: "DialectHardwareTests", dependencies: ["DialectHardware", "BlockDialect", "HDL", "TestSupport"]),
     .testTarget(
-      name: "DialectReportsTests", dependencies: ["DialectReports", "DialectHardware", "BlockDialect", "HDL", "TestSupport"]),
+      name: "DialectReportsTests",
+      dependencies: ["DialectReports", "DialectHardware", "BlockDialect", "HDL", "TestSupport"]),
     .testTarget(name: "DialectgenTests", dependencies: ["dialectgen", "BlockDialect", "TestSupport"]),
   ]
 )

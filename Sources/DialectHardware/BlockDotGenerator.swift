@@ -237,7 +237,9 @@ public struct BlockDotGenerator: Sendable {
       "exponent_sum", inputs.weight.exponent + inputs.activation.exponent, comment: "S = E_w + E_a")
     func decode(_ side: Operand, _ name: String) -> [(sign: Signal?, magnitude: Signal)] {
       if integer {
-        return (0..<n).map { lane in (nil, side.codes[(elementBits * lane)...(elementBits * lane + elementBits - 1)].asSigned) }
+        return (0..<n).map { lane in
+          (nil, side.codes[(elementBits * lane)...(elementBits * lane + elementBits - 1)].asSigned)
+        }
       }
       let shared = table.shared(in: m, dialect: side.dialect, prefix: "\(name)_magnitude")
       return (0..<n).map { lane in

@@ -84,7 +84,8 @@ public struct MACLaneGenerator: Sendable {
     m.output("product_o", value, comment: "the signed product")
     return try m.generated(
       kind, generator: "MACLaneGenerator.product",
-      summary: "MAC lane without its accumulator, \(describe(operands)): the signed product of one weight and one activation",
+      summary:
+        "MAC lane without its accumulator, \(describe(operands)): the signed product of one weight and one activation",
       throughput: "1 product per evaluation", parameters: parameters(operands))
   }
 
@@ -141,7 +142,9 @@ public struct MACLaneGenerator: Sendable {
       magnitudes = decoded.map(\.1)
     case .decoded(let book):
       let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
-      signs = ["w", "a"].map { m.input("\($0)_sign_i", width: 1, comment: "\($0 == "w" ? "weight" : "activation") sign") }
+      signs = ["w", "a"].map {
+        m.input("\($0)_sign_i", width: 1, comment: "\($0 == "w" ? "weight" : "activation") sign")
+      }
       magnitudes = ["w", "a"].map {
         m.input(
           "\($0)_magnitude_i", width: table.magnitudeWidth,

@@ -65,7 +65,8 @@ public struct LibertyLibrary: Sendable {
       }
     }
     guard !cells.isEmpty, hasArea else {
-      throw FlowError(description: "--liberty \(path): library '\(name)' has no cells with an area; give a cell library")
+      throw FlowError(
+        description: "--liberty \(path): library '\(name)' has no cells with an area; give a cell library")
     }
     self.cells = cells
     sequentialCellAreas = sequential

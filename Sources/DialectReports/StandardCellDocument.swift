@@ -358,14 +358,18 @@ public struct StandardCellDocument: Sendable {
       return nil
     }
     func energy(_ entry: StandardCellReport.Entry) -> Double? { entry.energyPerMAC ?? entry.power?.energyPerCycle }
-    let panels: [(title: String, log: Bool, value: (StandardCellReport.Entry) -> Double?, paper: (StandardCellReport.Entry) -> Double?)] = [
-      ("area µm² (log)", true, { $0.area?.area }, paperArea),
-      ("min period ns (timing-driven)", false, { $0.timing?.minimumPeriod }, { _ in nil }),
-      (
-        "pJ per MAC (log; per block for others)", true, energy,
-        { entry in Self.paperLabel(entry.kind).flatMap(Self.paperEnergy) }
-      ),
-    ]
+    let panels:
+      [(
+        title: String, log: Bool, value: (StandardCellReport.Entry) -> Double?,
+        paper: (StandardCellReport.Entry) -> Double?
+      )] = [
+        ("area µm² (log)", true, { $0.area?.area }, paperArea),
+        ("min period ns (timing-driven)", false, { $0.timing?.minimumPeriod }, { _ in nil }),
+        (
+          "pJ per MAC (log; per block for others)", true, energy,
+          { entry in Self.paperLabel(entry.kind).flatMap(Self.paperEnergy) }
+        ),
+      ]
     for (index, panel) in panels.enumerated() {
       let x0 = labelWidth + Double(index) * (panelWidth + gap)
       let values = entries.flatMap { [panel.value($0), panel.paper($0)] }.compactMap { $0 }.filter { $0 > 0 }

@@ -159,11 +159,11 @@ public enum StandardCellFlows {
   ) throws -> Double {
     let script =
       constraints(netlist: netlist, top: top, liberty: liberty, clocked: clocked, period: period)
-      + """
-      report_checks -path_delay max -digits 4 -fields {fanout cap slew}
-      puts "dialectgen worst_slack [worst_slack -max]"
+        + """
+        report_checks -path_delay max -digits 4 -fields {fanout cap slew}
+        puts "dialectgen worst_slack [worst_slack -max]"
 
-      """
+        """
     let log = try runSTA(script, name: name, work: work)
     return try worstSlack(log: log, module: top)
   }

@@ -83,7 +83,8 @@ enum ReportCommand: Command {
     let liberty = try reportingFailure { try LibertyLibrary(path: path) }
     for tool in ["yosys", "sta"] where !ToolRunner.available(tool) {
       throw CommandFailure(
-        "\(tool) is not installed (apt-get install \(tool == "sta" ? "opensta" : tool), or scripts/install-tools.sh --asic)")
+        "\(tool) is not installed (apt-get install \(tool == "sta" ? "opensta" : tool), or scripts/install-tools.sh --asic)"
+      )
     }
     let runner = StandardCellReportRunner(
       configuration: configuration, liberty: liberty, work: work, jobs: jobs, runs: runs, largeRuns: min(runs, 3))

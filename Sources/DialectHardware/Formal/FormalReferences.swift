@@ -105,17 +105,17 @@ public struct FormalReferences: Sendable {
         """
     }
     return """
-    # Prove \(module) equal to \(reference) for every input.
-    read_verilog \(rtl)
-    read_verilog \(referenceFile)
-    prep
-    memory_map
-    opt -fast
-    miter -equiv -flatten -make_outputs \(module) \(reference) miter
-    hierarchy -top miter
-    sat -verify -prove trigger 0 -show-inputs -show-outputs miter
+      # Prove \(module) equal to \(reference) for every input.
+      read_verilog \(rtl)
+      read_verilog \(referenceFile)
+      prep
+      memory_map
+      opt -fast
+      miter -equiv -flatten -make_outputs \(module) \(reference) miter
+      hierarchy -top miter
+      sat -verify -prove trigger 0 -show-inputs -show-outputs miter
 
-    """
+      """
   }
 }
 

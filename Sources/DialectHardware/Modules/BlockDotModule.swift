@@ -70,7 +70,8 @@ struct BlockDotModule: ModuleDescription {
       vectors.add(
         [BitVector(step.first ? 1 : 0, width: 1), BitVector(step.last ? 1 : 0, width: 1)] + step.inputs,
         [
-          BitVector(step.last ? 1 : 0, width: 1), BitVector(signed: step.product.sum, width: generator.blockProductWidth),
+          BitVector(step.last ? 1 : 0, width: 1),
+          BitVector(signed: step.product.sum, width: generator.blockProductWidth),
           BitVector(UInt64(step.product.exponentSum), width: exponentWidth + 1),
           BitVector(width: width, words: accumulator.value.twosComplementWords(width: width)),
           BitVector(accumulator.overflow ? 1 : 0, width: 1),
@@ -122,7 +123,8 @@ struct BlockDotModule: ModuleDescription {
     }
     let weights = BlockQuantizer(format: format, selector: .leastSquares)
     let activations = BlockQuantizer(format: format, selector: .twoStage)
-    let data = Stimuli.realLookingBlocks(2 * realLookingBlocks(request), size: format.blockSize, seed: request.seed &+ 41)
+    let data = Stimuli.realLookingBlocks(
+      2 * realLookingBlocks(request), size: format.blockSize, seed: request.seed &+ 41)
     section(
       "real-looking accumulations: LLM-like blocks, weights and activations quantized by their paths, 8 blocks each",
       (0..<data.count / 2).map { index in
@@ -182,7 +184,8 @@ struct BlockDotModule: ModuleDescription {
           (0..<(blocks + 2)).map { step(weight, top, first: $0 == 0, last: $0 == blocks + 1) }
         ))
     }
-    let data = Stimuli.realLookingBlocks(2 * realLookingBlocks(request), size: format.blockSize, seed: request.seed &+ 41)
+    let data = Stimuli.realLookingBlocks(
+      2 * realLookingBlocks(request), size: format.blockSize, seed: request.seed &+ 41)
     sections.append(
       (
         "real-looking accumulations: LLM-like blocks quantized MXINT-like, 8 blocks each",

@@ -263,7 +263,9 @@ struct MACLaneModule: ModuleDescription {
       let format = try! IntegerBlockFormat(elementBits: bits, like: request.format)
       for block in 0..<blocks {
         let (w, a) = (format.quantize(data[2 * block]), format.quantize(data[2 * block + 1]))
-        for i in 0..<n { pairs.append(Pair(fields: [w.elements[i], a.elements[i]], product: w.elements[i] * a.elements[i])) }
+        for i in 0..<n {
+          pairs.append(Pair(fields: [w.elements[i], a.elements[i]], product: w.elements[i] * a.elements[i]))
+        }
       }
     case .codes, .decoded:
       let book = book(request.configuration)!

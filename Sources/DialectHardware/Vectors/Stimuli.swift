@@ -37,7 +37,9 @@ public enum Stimuli {
     return (0..<count).map { index in
       if random.next() % 4 == 0 { scale = min(4, max(-8, scale + Int(random.next() % 3) - 1)) }
       let distribution = SampleDistribution.allCases[index % 3]
-      var block = (0..<size).map { _ in Float(distribution.sample(&random)) * Float(sign: .plus, exponent: scale, significand: 1) }
+      var block = (0..<size).map { _ in
+        Float(distribution.sample(&random)) * Float(sign: .plus, exponent: scale, significand: 1)
+      }
       if index % 8 == 7 { block[Int(random.next() % UInt64(size))] *= 8 }
       return block
     }
