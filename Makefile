@@ -88,8 +88,15 @@ $(VECTORS)/testbenches.mk: $(DIALECTGEN) $(CONFIG)
 emit: $(RTL)/manifest.json
 vectors: $(VECTORS)/testbenches.mk
 
-# Names the harness of each module (VECTOR_MODULES, HARNESS_<module>).
+# Names the harness of each module (VECTOR_MODULES, HARNESS_<module>); the report targets need
+# no vectors, so they do not make them.
+ifeq ($(filter-out synth synth-asic build release bench format clean tools,$(MAKECMDGOALS)),)
+ifeq ($(MAKECMDGOALS),)
 -include $(VECTORS)/testbenches.mk
+endif
+else
+-include $(VECTORS)/testbenches.mk
+endif
 
 lint: tools $(RTL)/manifest.json
 	scripts/lint.sh $(RTL)
