@@ -55,13 +55,12 @@ public struct IntegerBlockFormat: Hashable, Sendable {
   }
 
   /// Quantizes up to n finite values (missing ones are 0): E puts the largest magnitude in
-  /// [1, 2) times `2^(E - bias)` (clamped to the field's range), each element is rounded to the
+  /// [1, 2) times `2^(E - bias)` (clamped to the field's range; 0 for a block of zeros), each element is rounded to the
   /// nearest multiple of `2^(E - bias - f)`, ties to even, and clamped to the element range.
   public func quantize(_ values: [Float]) -> Block {
     precondition(values.count <= blockSize, "a block holds at most \(blockSize) elements")
     let largest = values.map { Double($0).magnitude }.filter(\.isFinite).max() ?? 0
-    let exponent = largest > 0 ? Int(largest.exponent) : 0
-    let field = min(max(exponent + exponentBias, 0), maximumExponentField)
+    let field = largest > 0 ? min(max(Int(largest.exponent) + exponentBias, 0), maximumExponentField) : 0
     let step = Double(sign: .plus, exponent: field - exponentBias - fractionBits, significand: 1)
     let elements = (0..<blockSize).map { index -> Int in
       guard index < values.count, values[index].isFinite else { return 0 }

@@ -23,8 +23,8 @@ public struct BlockQuantizerGenerator: Sendable {
   /// Every boundary the datapath can be cut at, in datapath order, and the order in which
   /// depth 1, 2, ... registers them.
   public static let boundaries = PipelineBoundaries(
-    stages: ["maximum", "align", "membership", "count", "select"],
-    priority: ["align", "count", "maximum", "membership", "select"])
+    stages: ["tree", "maximum", "align", "membership", "count", "select"],
+    priority: ["align", "count", "maximum", "membership", "select", "tree"])
 
   public let configuration: HardwareConfiguration
 
@@ -78,6 +78,20 @@ public struct BlockQuantizerGenerator: Sendable {
       MaximumStage(
         largest: transform("largest", largest), nonfinite: transform("nonfinite", nonfinite),
         lanes: nested("lane", lanes, transform))
+    }
+  }
+
+  /// What crosses `tree`, halfway down the maximum tree: the partial maxima, the non-finite
+  /// flag and every element's fields.
+  struct TreeStage: SignalBundle {
+    var partials: [Signal]
+    var nonfinite: Signal
+    var lanes: [ElementFields]
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      TreeStage(
+        partials: partials.enumerated().map { transform("partial\($0.offset)", $0.element) },
+        nonfinite: transform("nonfinite", nonfinite), lanes: nested("lane", lanes, transform))
     }
   }
 
@@ -187,8 +201,16 @@ public struct BlockQuantizerGenerator: Sendable {
       "nonfinite", concatenate(nonfiniteBits).orReduced(), comment: "an element was an infinity or NaN")
 
     // 2. The largest magnitude and the shared exponent.
-    let largest = m.maximumTree("magnitude_maximum", keys)
-    let maximum = pipe.boundary("maximum", MaximumStage(largest: largest, nonfinite: nonfinite, lanes: lanes))
+    // The "tree" boundary halfway down the maximum tree.
+    var carried = TreeStage(partials: [], nonfinite: nonfinite, lanes: lanes)
+    let levels = bitWidth(of: keys.count - 1)
+    let largest = m.maximumTree("magnitude_maximum", keys) { level, values in
+      guard level == levels / 2 else { return values }
+      carried = pipe.boundary("tree", TreeStage(partials: values, nonfinite: carried.nonfinite, lanes: carried.lanes))
+      return carried.partials
+    }
+    let maximum = pipe.boundary(
+      "maximum", MaximumStage(largest: largest, nonfinite: carried.nonfinite, lanes: carried.lanes))
     let exponent = sharedExponent(in: m, largest: maximum.largest)
 
     // 3. Alignment: t, q and the sticky bit per element.

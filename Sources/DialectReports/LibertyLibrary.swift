@@ -22,6 +22,8 @@ public struct LibertyLibrary: Sendable {
   public let tieHigh: (cell: String, pin: String)?
   /// The nominal process corner, voltage and temperature, as the file states them.
   public let corner: String
+  /// The logic of every cell whose functions could be read, for simulating mapped netlists.
+  let logic: [String: CellLogic]
 
   /// Reads and checks `path`.
   ///
@@ -51,6 +53,7 @@ public struct LibertyLibrary: Sendable {
     var low: (String, String)?
     var high: (String, String)?
     var hasArea = false
+    var logic: [String: CellLogic] = [:]
     for (cell, body) in Self.groups("cell", in: Substring(text)) {
       cells.insert(cell)
       let area = Self.attribute("area", in: body).flatMap { Double($0) }
@@ -58,17 +61,37 @@ public struct LibertyLibrary: Sendable {
       if Self.groupName("ff", in: body) != nil || Self.groupName("latch", in: body) != nil {
         sequential[cell] = area ?? 0
       }
+      var cellLogic = CellLogic(outputs: [], state: nil)
+      var readable = true
       for (pin, pinBody) in Self.groups("pin", in: body) {
         let function = Self.attribute("function", in: pinBody)
         if function == "0", low == nil { low = (cell, pin) }
         if function == "1", high == nil { high = (cell, pin) }
+        guard Self.attribute("direction", in: pinBody) == "output", let function else { continue }
+        if let parsed = try? CellFunction(parsing: function) {
+          cellLogic.outputs.append((pin, parsed))
+        } else {
+          readable = false
+        }
       }
+      if let ff = Self.groups("ff", in: body, limit: 1).first {
+        let names = ff.name.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"")) }
+        if names.count == 2, let next = Self.attribute("next_state", in: ff.body),
+          let function = try? CellFunction(parsing: next)
+        {
+          cellLogic.state = (names[0], names[1], function)
+        } else {
+          readable = false
+        }
+      }
+      if readable, !cellLogic.outputs.isEmpty { logic[cell] = cellLogic }
     }
     guard !cells.isEmpty, hasArea else {
       throw FlowError(
         description: "--liberty \(path): library '\(name)' has no cells with an area; give a cell library")
     }
     self.cells = cells
+    self.logic = logic
     sequentialCellAreas = sequential
     tieLow = low
     tieHigh = high

@@ -265,8 +265,10 @@ public struct StandardCellDocument: Sendable {
 
     - Command: `\(command)`. Scripts, netlists and logs: `\(report.work)/<variant>/<module>/`.
     - Mapping: `synth -flatten; dfflegalize -cell $_DFF_P_ 01; dfflibmap -liberty L` (enables and
-      resets become gates), then `abc -liberty L` with Yosys's default liberty script; area from
-      `stat -liberty L`. The area is the median of \(report.runs.small) runs (\(report.runs.large) for the largest
+      resets become gates), then `abc -liberty L` with Yosys's default liberty script (for the
+      large modules, the selectors, the quantizer and the block dot products, Yosys's fast one,
+      `strash; dretime; map`: the default takes more than ten minutes on the MSE selector); area
+      from `stat -liberty L`. The area is the median of \(report.runs.small) runs (\(report.runs.large) for the largest
       modules): the first unperturbed, each other with ABC's `permute -S <seed>` (inputs,
       outputs and node order permuted) before the same script; the spread is the smallest and
       largest run against the median.

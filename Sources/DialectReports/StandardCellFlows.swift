@@ -51,6 +51,10 @@ public enum StandardCellFlows {
   static let abcScript =
     "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf; &put"
 
+  /// Yosys 0.23's fast liberty script (`abc -fast`), for the large modules: the default
+  /// script's `&fraig`, `scorr` and `&dch` take more than ten minutes on the MSE selector.
+  static let fastScript = "strash; dretime; map"
+
   /// The timing-driven script: the network balanced for delay (`&b -d`) and mapped for the
   /// period (`&nf -D`), then buffered (`buffer -p`, which also buffers the network's primary
   /// inputs: for ABC these include every flip-flop output, and a pipeline's stall enable drives
@@ -83,14 +87,16 @@ public enum StandardCellFlows {
 
   /// How one mapping run is done.
   public enum Mapping: Sendable, Equatable {
-    /// Area-driven (ABC's default liberty script); `seed` > 0 permutes the network first.
-    case area(seed: Int)
+    /// Area-driven (ABC's default liberty script, or with `fast` Yosys's fast one, `strash;
+    /// dretime; map`, for modules too large for the default in reasonable time); `seed` > 0
+    /// permutes the network first.
+    case area(seed: Int, fast: Bool = false)
     /// Timing-driven: `abc -D` at the period (ns), with buffering and gate sizing.
     case timing(period: Double)
 
     var name: String {
       switch self {
-      case .area(let seed): return "area-\(seed)"
+      case .area(let seed, _): return "area-\(seed)"
       case .timing(let period): return "timing-\(Int((period * 1000).rounded()))ps"
       }
     }
@@ -103,7 +109,8 @@ public enum StandardCellFlows {
     let name = "\(top).\(mapping.name)"
     let commands: String
     switch mapping {
-    case .area(let seed): commands = (seed > 0 ? "strash; permute -S \(seed); " : "") + abcScript
+    case .area(let seed, let fast):
+      commands = (seed > 0 ? "strash; permute -S \(seed); " : "") + (fast ? fastScript : abcScript)
     case .timing(let period): commands = timingScript(picoseconds: Int((period * 1000).rounded()))
     }
     // Yosys passes "+..." to ABC as commands, commas standing for blanks.
@@ -119,7 +126,10 @@ public enum StandardCellFlows {
       \(abc)
       opt_clean
       \(tie)tee -q -o \(work)/\(name).stat stat -liberty \(liberty.path)
+      opt_clean -purge
+      rename -enumerate -pattern g% c:*
       write_verilog -noattr -noexpr \(netlist)
+      write_json \(work)/\(name).json
 
       """
     _ = try HardwareFlows.runYosys(script, name: name, work: work)
@@ -179,11 +189,19 @@ public enum StandardCellFlows {
     return slack
   }
 
-  /// Power of a mapped netlist at a clock of `period` ns with the given input activity (the
-  /// clock toggles twice a cycle; a port not listed is held at `held`'s duty with no toggles).
+  /// Power of a mapped netlist at a clock of `period` ns, from the switching activity of its
+  /// cells' output pins (`instance/pin`, from ``GateSimulation``) and input bits.
+  ///
+  /// OpenSTA 2.0.17 ignores activities set on internal pins and propagates the inputs'
+  /// activities as transition densities, which grow without bound through deep arithmetic
+  /// (the two-stage selector's 3,600 cells would burn 171 mW). So OpenSTA prices each instance
+  /// twice, with every non-clock pin at activity 0 (leakage and the flip-flops' clock power)
+  /// and at activity 1 (plus one transition per cycle on every pin), and each instance's power
+  /// is the first plus the difference times its output's simulated transitions per cycle.
+  /// An input port not listed is held at `held`'s duty.
   public static func power(
     netlist: String, top: String, liberty: LibertyLibrary, clocked: Bool, period: Double,
-    activity: [BitActivity], held: [String: Double], work: String, name: String
+    activity: [BitActivity], pins: [BitActivity], held: [String: Double], work: String, name: String
   ) throws -> CellPower {
     var lines = [String]()
     for (port, duty) in held.sorted(by: { $0.key < $1.key }) {
@@ -194,21 +212,55 @@ public enum StandardCellFlows {
         "set_power_activity -input_ports [get_ports {\(bit.name)}] -activity \(String(format: "%.6f", bit.toggleRate)) -duty \(String(format: "%.6f", bit.duty))"
       )
     }
+    for level in [0, 1] {
+      lines += [
+        "set_power_activity -global -activity \(level) -duty 0.5", "puts \"dialectgen activity \(level)\"",
+        "report_power -instances [get_cells *] -digits 8",
+      ]
+    }
     let script =
       constraints(netlist: netlist, top: top, liberty: liberty, clocked: clocked, period: period)
-      + lines.joined(separator: "\n") + "\nreport_power -digits 8\n"
+      + lines.joined(separator: "\n") + "\n"
     let log = try runSTA(script, name: name, work: work)
-    return try power(log: log, period: period, module: top)
+    var rates: [String: [Double]] = [:]
+    for pin in pins {
+      let instance = pin.port.split(separator: "/").first.map(String.init) ?? pin.port
+      rates[instance, default: []].append(pin.toggleRate)
+    }
+    return try power(
+      log: log, period: period, module: top,
+      rates: rates.mapValues { $0.reduce(0, +) / Double($0.count) })
   }
 
-  /// The figures on the `Total` line of `report_power`.
-  static func power(log: String, period: Double, module: String) throws -> CellPower {
-    guard let line = log.split(separator: "\n").last(where: { $0.hasPrefix("Total ") }) else {
-      throw FlowError(description: "sta (\(module)): no power reported")
+  /// The power `power(...)` computes from OpenSTA's two per-instance reports: each instance's
+  /// power at activity 0 plus its rate (transitions per cycle of its outputs; 0 if unknown)
+  /// times the difference to activity 1.
+  static func power(log: String, period: Double, module: String, rates: [String: Double]) throws -> CellPower {
+    var reports: [[String: [Double]]] = [[:], [:]]
+    var level: Int?
+    for line in log.split(separator: "\n") {
+      if line.hasPrefix("dialectgen activity ") {
+        level = Int(line.split(separator: " ").last ?? "")
+        continue
+      }
+      let words = line.split(separator: " ")
+      guard let level, level < 2, words.count == 5 else { continue }
+      let numbers = words.prefix(4).compactMap { Double($0) }
+      guard numbers.count == 4 else { continue }
+      reports[level][String(words[4])] = numbers
     }
-    let numbers = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-    guard numbers.count >= 4 else { throw FlowError(description: "sta (\(module)): unreadable power line '\(line)'") }
-    return CellPower(period: period, internalPower: numbers[0], switching: numbers[1], leakage: numbers[2])
+    guard !reports[0].isEmpty, reports[0].count == reports[1].count else {
+      throw FlowError(description: "sta (\(module)): no per-instance power reported")
+    }
+    var total = [0.0, 0.0, 0.0]
+    for (instance, idle) in reports[0] {
+      guard let busy = reports[1][instance] else {
+        throw FlowError(description: "sta (\(module)): no power at activity 1 for \(instance)")
+      }
+      let rate = rates[instance] ?? 0
+      for component in 0..<3 { total[component] += idle[component] + (busy[component] - idle[component]) * rate }
+    }
+    return CellPower(period: period, internalPower: total[0], switching: total[1], leakage: total[2])
   }
 
   /// The design and its constraints, the start of every OpenSTA script.

@@ -225,7 +225,8 @@ public struct StandardCellReportRunner: Sendable {
         var netlists: [(CellArea, String)] = []
         for seed in 0..<areaRuns {
           let mapped = try StandardCellFlows.map(
-            checkpoint: checkpoint, top: top, liberty: liberty, mapping: .area(seed: seed), work: work)
+            checkpoint: checkpoint, top: top, liberty: liberty,
+            mapping: .area(seed: seed, fast: generated.kind.definition.reportRole.contains(.large)), work: work)
           netlists.append(mapped)
         }
         entry.runs = netlists.map(\.0)
@@ -239,11 +240,13 @@ public struct StandardCellReportRunner: Sendable {
         let median = entry.area.flatMap { area in netlists.first { $0.0 == area }?.1 } ?? timed.netlist
         if let vectors = generated.kind.definition.vectors(for: generated, in: request) {
           let activity = SwitchingActivity.measure(vectors)
+          let held = heldPorts(covered: Set(activity.map(\.port)))
           entry.activityBits = activity.count
           entry.activityVectors = SwitchingActivity.measuredRange(of: vectors).count
+          let pins = try cellActivity(netlist: median, vectors: vectors, held: held)
           entry.power = try StandardCellFlows.power(
             netlist: median, top: top, liberty: liberty, clocked: clocked, period: runner.period,
-            activity: activity, held: heldPorts(covered: Set(activity.map(\.port))), work: work, name: "\(top).power")
+            activity: activity, pins: pins, held: held, work: work, name: "\(top).power")
         } else {
           entry.problems.append("no golden vectors, so no measured activity: energy not estimated")
         }
@@ -251,6 +254,23 @@ public struct StandardCellReportRunner: Sendable {
         entry.problems.append("\(error)")
       }
       return entry
+    }
+
+    /// The activity of every cell output of the netlist: a zero-delay simulation of its gates
+    /// (Yosys's JSON of the same netlist) on the measured vectors, the ports the vectors do not
+    /// drive held at `held`.
+    func cellActivity(netlist: String, vectors: ModuleVectors, held: [String: Double]) throws -> [BitActivity] {
+      let json = String(netlist.dropLast(2)) + ".json"
+      guard let data = FileManager.default.contents(atPath: json) else {
+        throw FlowError(description: "yosys (\(generated.module.name)): no JSON netlist \(json)")
+      }
+      let simulation = try GateSimulation(json: data, top: generated.module.name, logic: runner.liberty.logic)
+      let range = SwitchingActivity.measuredRange(of: vectors)
+      let fields = Dictionary(uniqueKeysWithValues: vectors.inputs.enumerated().map { ($0.element.port, $0.offset) })
+      return simulation.activity(cycles: range.count) { port, bit, cycle in
+        guard let field = fields[port] else { return (held[port] ?? 0) >= 0.5 }
+        return vectors.stimulus[range.lowerBound + cycle][field][bit: bit]
+      }
     }
 
     /// Input ports the vectors do not drive, held constant: the reset released, valid and

@@ -95,17 +95,69 @@ import Testing
     #expect(throws: FlowError.self) {
       _ = try StandardCellFlows.worstSlack(log: "dialectgen worst_slack 1e+30", module: "m")
     }
+    // Two per-instance reports: at activity 0 and at activity 1 on every non-clock pin.
     let log = """
+      dialectgen activity 0
       Group                  Internal  Switching    Leakage      Total
-      Sequential           1.0e-04   2.0e-05    1.0e-06    1.21e-04  28.1%
-      Total                4.0e-04   1.0e-04    1.0e-05    5.1e-04 100.0%
+       1.0e-05 0.0e+00 1.0e-06 1.1e-05 g1
+       0.0e+00 0.0e+00 2.0e-06 2.0e-06 g2
+      dialectgen activity 1
+       3.0e-05 2.0e-05 1.0e-06 5.1e-05 g1
+       4.0e-05 4.0e-05 2.0e-06 8.2e-05 g2
       """
-    let power = try StandardCellFlows.power(log: log, period: 2.0, module: "m")
-    #expect(power.internalPower == 4e-4 && power.switching == 1e-4 && power.leakage == 1e-5)
-    #expect(abs(power.energyPerCycle - 1.02) < 1e-9)  // 0.51 mW for 2 ns
-    #expect(throws: FlowError.self) { _ = try StandardCellFlows.power(log: "", period: 2, module: "m") }
+    // g1 (a flip-flop with clock power) toggles half the time, g2 a quarter.
+    let power = try StandardCellFlows.power(log: log, period: 2.0, module: "m", rates: ["g1": 0.5, "g2": 0.25])
+    #expect(abs(power.internalPower - (1e-5 + 2e-5 * 0.5 + 4e-5 * 0.25)) < 1e-15)
+    #expect(abs(power.switching - (2e-5 * 0.5 + 4e-5 * 0.25)) < 1e-15)
+    #expect(abs(power.leakage - 3e-6) < 1e-15)
+    #expect(abs(power.energyPerCycle - power.total * 2000) < 1e-12)
+    #expect(throws: FlowError.self) {
+      _ = try StandardCellFlows.power(log: "", period: 2, module: "m", rates: [:])
+    }
     let timing = CellTiming(target: 2.0, worstSlack: -0.5, area: 100)
     #expect(timing.minimumPeriod == 2.5)
+  }
+
+  @Test func readsLibertyFunctions() throws {
+    let nand = try CellFunction(parsing: "!(A1 & A2)")
+    #expect(nand == .not(.and(.pin("A1"), .pin("A2"))))
+    let mux = try CellFunction(parsing: "((S & B) | (A & !S))")
+    let slots = ["A": 0, "B": 1, "S": 2]
+    let compiled = mux.compiled { slots[$0] }
+    // 64 simulations at once: where S (0b0011) is 1, B (0b1100); elsewhere A (0b1010).
+    #expect(compiled.evaluate([0b1010, 0b1100, 0b0011]) & 0xF == 0b1000)
+    #expect(try CellFunction(parsing: "(CI ^ (A ^ B))") == .xor(.pin("CI"), .xor(.pin("A"), .pin("B"))))
+    #expect(try CellFunction(parsing: "A' B + 1") == .or(.and(.not(.pin("A")), .pin("B")), .constant(true)))
+    #expect(throws: FlowError.self) { _ = try CellFunction(parsing: "(A & B") }
+    let library = try LibertyLibrary(text: Self.liberty, path: "tiny.lib")
+    #expect(library.logic["DFF_X1"]?.state?.name == "IQ")
+    #expect(library.logic["INV_X1"]?.outputs.first?.pin == "ZN")
+  }
+
+  /// A flip-flop fed by its own output through an inverter toggles every cycle; the inverter's
+  /// output is the flip-flop's input.
+  @Test func simulatesAMappedNetlist() throws {
+    let json = """
+      {"modules": {"t": {
+        "ports": {"clk_i": {"direction": "input", "bits": [2]}, "a_i": {"direction": "input", "bits": [3]},
+                  "q_o": {"direction": "output", "bits": [4]}},
+        "cells": {
+          "g1": {"type": "DFF_X1", "connections": {"CK": [2], "D": [5], "Q": [4]}},
+          "g2": {"type": "INV_X1", "connections": {"A": [4], "ZN": [5]}},
+          "g3": {"type": "INV_X1", "connections": {"A": [3], "ZN": [6]}}
+        }}}}
+      """
+    let library = try LibertyLibrary(text: Self.liberty, path: "tiny.lib")
+    let simulation = try GateSimulation(json: Data(json.utf8), top: "t", logic: library.logic)
+    #expect(simulation.cells.map(\.name).first == "g1")  // the flip-flop first
+    // a_i is 1 on every third cycle.
+    let activity = simulation.activity(cycles: 4096) { port, _, cycle in port == "a_i" && cycle % 3 == 0 }
+    let rates = Dictionary(uniqueKeysWithValues: activity.map { ($0.name, $0) })
+    #expect(rates["g1/Q"]?.toggleRate == 1)
+    #expect(rates["g2/ZN"]?.toggleRate == 1)
+    #expect(abs((rates["g1/Q"]?.duty ?? 0) - 0.5) < 0.01)
+    #expect(abs((rates["g3/ZN"]?.toggleRate ?? 0) - 2.0 / 3) < 0.02)
+    #expect(abs((rates["g3/ZN"]?.duty ?? 0) - 2.0 / 3) < 0.02)
   }
 
   @Test func mediansAndSpreads() {

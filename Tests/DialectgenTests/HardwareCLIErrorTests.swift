@@ -63,8 +63,8 @@ struct HardwareCLIErrorTests {
       mentions: ["selector", "does not apply", "e2m1", "applicable"])
     try w.expectFailure(command, ["--pipeline", "9"], status: 2, mentions: ["depth 9", "block_dot", "0 to 8"])
     try w.expectFailure(
-      command, ["--pipeline", "6", "--modules", "block_quantizer"], status: 2,
-      mentions: ["depth 6", "block_quantizer", "0 to 5"])
+      command, ["--pipeline", "7", "--modules", "block_quantizer"], status: 2,
+      mentions: ["depth 7", "block_quantizer", "0 to 6"])
     try w.expectFailure(command, ["--datapath", "fancy"], status: 2, mentions: ["--datapath", "'fancy'", "naive"])
     try w.expectFailure(command, ["--acc-width", "3"], status: 2, mentions: ["accumulator width 3", "14"])
     try w.expectFailure(command, ["--input", "fp8"], status: 2, mentions: ["--input", "fp8", "bf16"])
