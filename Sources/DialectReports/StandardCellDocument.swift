@@ -84,7 +84,8 @@ public struct StandardCellDocument: Sendable {
 
   static func spread(_ entry: StandardCellReport.Entry?) -> String {
     guard let entry, let spread = entry.spread else { return "—" }
-    return "\(percent(spread.low)) / \(percent(spread.high)) (\(entry.runs.count))"
+    return
+      "\(percent(spread.low)) / \(percent(spread.high)) (\(entry.runs.count)\(entry.fastMapping ? ", fast script" : ""))"
   }
 
   static func table(_ header: [String], _ rows: [[String]]) -> String {
@@ -225,7 +226,7 @@ public struct StandardCellDocument: Sendable {
     return """
       ## Pipelining: minimum clock period at each depth
 
-      Each depth mapped for timing (`abc -D \(Int(report.period * 1000))`, with buffering and gate
+      Each depth mapped for timing (ABC's delay target \(Int(report.period * 900)) ps, with buffering and gate
       sizing) and timed by OpenSTA; the area is that timing-driven netlist's, the energy its
       power at \(Self.text(report.period)) ns times the period (depths above 0). Baseline
       formats are timed at depth 0 and at their deepest pipeline only.
@@ -265,15 +266,15 @@ public struct StandardCellDocument: Sendable {
 
     - Command: `\(command)`. Scripts, netlists and logs: `\(report.work)/<variant>/<module>/`.
     - Mapping: `synth -flatten; dfflegalize -cell $_DFF_P_ 01; dfflibmap -liberty L` (enables and
-      resets become gates), then `abc -liberty L` with Yosys's default liberty script (for the
-      large modules, the selectors, the quantizer and the block dot products, Yosys's fast one,
-      `strash; dretime; map`: the default takes more than ten minutes on the MSE selector); area
-      from `stat -liberty L`. The area is the median of \(report.runs.small) runs (\(report.runs.large) for the largest
+      resets become gates), then `abc -liberty L` with Yosys's default liberty script (for
+      modules of more than \(StandardCellFlows.fastMappingCells) generic cells, marked "fast script", Yosys's fast one,
+      `strash; dretime; map`: the default takes minutes per run on them, more than ten on the
+      MSE selector); area from `stat -liberty L`. The area is the median of \(report.runs.small) runs (\(report.runs.large) for the largest
       modules): the first unperturbed, each other with ABC's `permute -S <seed>` (inputs,
       outputs and node order permuted) before the same script; the spread is the smallest and
       largest run against the median.
-    - Timing: the same netlist mapped for delay (`abc -D \(Int(report.period * 1000))`: Yosys's delay script with
-      `buffer -p`, `upsize`, `dnsize`), timed by OpenSTA with every input arriving at the clock
+    - Timing: the same netlist mapped for delay (`&b -d; &nf -D \(Int(report.period * 900)); buffer -p; upsize;
+      dnsize`: balanced for delay, mapped for 90 % of the clock, buffered and sized), timed by OpenSTA with every input arriving at the clock
       edge and every output due at the next (a virtual clock for combinational modules); the
       minimum period is the clock less the worst setup slack. Wire load: the library's default.
     - Energy: OpenSTA `report_power` at \(Self.text(report.period)) ns on the median area-driven netlist, each
@@ -315,6 +316,7 @@ public struct StandardCellDocument: Sendable {
               ("latency", .integer(entry.latency)),
               ("area_um2", number(entry.area?.area)),
               ("area_runs_um2", .array(entry.runs.map { number($0.area) })),
+              ("fast_mapping", .bool(entry.fastMapping)),
               ("cells", entry.area.map { .integer($0.cells) } ?? .null),
               ("flip_flops", entry.area.map { .integer($0.flipFlops) } ?? .null),
               ("flip_flop_area_um2", number(entry.area?.flipFlopArea)),

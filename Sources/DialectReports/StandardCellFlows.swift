@@ -55,6 +55,11 @@ public enum StandardCellFlows {
   /// script's `&fraig`, `scorr` and `&dch` take more than ten minutes on the MSE selector.
   static let fastScript = "strash; dretime; map"
 
+  /// ABC's delay target as a fraction of the clock period: ABC's delay model ignores wire
+  /// loads, so it is given 10 % less than the period OpenSTA then checks, as synthesis flows
+  /// over-constrain.
+  static let targetMargin = 0.9
+
   /// The timing-driven script: the network balanced for delay (`&b -d`) and mapped for the
   /// period (`&nf -D`), then buffered (`buffer -p`, which also buffers the network's primary
   /// inputs: for ABC these include every flip-flop output, and a pipeline's stall enable drives
@@ -78,12 +83,24 @@ public enum StandardCellFlows {
       dfflegalize -cell $_DFF_P_ 01
       dfflibmap -liberty \(liberty.path)
       opt_clean
+      tee -q -o \(work)/\(top).pre.stat stat
       write_rtlil \(checkpoint)
 
       """
     _ = try HardwareFlows.runYosys(script, name: "\(top).pre", work: work)
     return checkpoint
   }
+
+  /// Generic cells of a prepared module (its `stat` before mapping).
+  public static func preparedCells(top: String, work: String) -> Int? {
+    (try? String(contentsOfFile: "\(work)/\(top).pre.stat", encoding: .utf8)).flatMap {
+      HardwareFlows.number(after: "Number of cells:", in: $0)
+    }
+  }
+
+  /// Modules with more generic cells than this are mapped with the fast script: the default
+  /// one takes minutes per run on them (more than ten on the MSE selector, 19,000 cells).
+  public static let fastMappingCells = 15_000
 
   /// How one mapping run is done.
   public enum Mapping: Sendable, Equatable {
@@ -111,7 +128,8 @@ public enum StandardCellFlows {
     switch mapping {
     case .area(let seed, let fast):
       commands = (seed > 0 ? "strash; permute -S \(seed); " : "") + (fast ? fastScript : abcScript)
-    case .timing(let period): commands = timingScript(picoseconds: Int((period * 1000).rounded()))
+    case .timing(let period):
+      commands = timingScript(picoseconds: Int((period * targetMargin * 1000).rounded()))
     }
     // Yosys passes "+..." to ABC as commands, commas standing for blanks.
     let packed = commands.replacingOccurrences(of: "; ", with: ";").replacingOccurrences(of: " ", with: ",")
@@ -128,7 +146,7 @@ public enum StandardCellFlows {
       \(tie)tee -q -o \(work)/\(name).stat stat -liberty \(liberty.path)
       opt_clean -purge
       rename -enumerate -pattern g% c:*
-      write_verilog -noattr -noexpr \(netlist)
+      write_verilog -noattr -noexpr -simple-lhs \(netlist)
       write_json \(work)/\(name).json
 
       """

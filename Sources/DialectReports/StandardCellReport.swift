@@ -21,6 +21,9 @@ public struct StandardCellReport: Sendable {
     public let macsPerCycle: Int?
     /// Every area-driven mapping run: the unperturbed one first, then the permuted ones.
     public var runs: [CellArea] = []
+    /// Whether the area runs used ABC's fast script (a module of more than
+    /// ``StandardCellFlows/fastMappingCells`` generic cells).
+    public var fastMapping = false
     /// The timing-driven mapping at the report's clock.
     public var timing: CellTiming?
     /// Power at the report's clock of the median area-driven netlist (design variant) or of the
@@ -177,7 +180,11 @@ public struct StandardCellReportRunner: Sendable {
         let measure = Measurement(
           entry: entry, generated: generated, files: files, work: scratch, request: request,
           areaRuns: variant.name == "design" ? (role.contains(.large) ? largeRuns : runs) : 0, runner: self)
-        let priority = (role.contains(.large) ? 2 : 0) + (variant.name == "depth" ? 1 : 0)
+        // The long jobs first (the large modules' area runs, then their timing at each depth),
+        // widest inputs first, so that the two workers finish together.
+        let priority =
+          (role.contains(.large) ? (variant.name == "design" ? 2 : 1) : 0) * 100_000
+          + generated.module.inputs.map(\.width).reduce(0, +)
         jobs.append(
           (
             priority,
@@ -222,11 +229,13 @@ public struct StandardCellReportRunner: Sendable {
       let clocked = generated.module.hasClock
       do {
         let checkpoint = try StandardCellFlows.prepare(files: files, top: top, liberty: liberty, work: work)
+        entry.fastMapping =
+          (StandardCellFlows.preparedCells(top: top, work: work) ?? 0) > StandardCellFlows.fastMappingCells
         var netlists: [(CellArea, String)] = []
         for seed in 0..<areaRuns {
           let mapped = try StandardCellFlows.map(
             checkpoint: checkpoint, top: top, liberty: liberty,
-            mapping: .area(seed: seed, fast: generated.kind.definition.reportRole.contains(.large)), work: work)
+            mapping: .area(seed: seed, fast: entry.fastMapping), work: work)
           netlists.append(mapped)
         }
         entry.runs = netlists.map(\.0)
