@@ -28,7 +28,8 @@ let package = Package(
     .target(name: "DialectHardware", dependencies: ["BlockDialect", "HDL"], swiftSettings: optimizedInDebug),
     // Synthesis reports: runs Yosys, nextpnr and the standard-cell flow on the generated
     // modules and writes the tables and charts.
-    .target(name: "DialectReports", dependencies: ["BlockDialect", "HDL", "DialectHardware"], swiftSettings: optimizedInDebug),
+    .target(
+      name: "DialectReports", dependencies: ["BlockDialect", "HDL", "DialectHardware"], swiftSettings: optimizedInDebug),
     // The command-line tool: parses arguments and calls the libraries.
     .executableTarget(
       name: "dialectgen", dependencies: ["BlockDialect", "HDL", "DialectHardware", "DialectReports"]),
