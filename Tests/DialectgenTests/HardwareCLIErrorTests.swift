@@ -102,9 +102,25 @@ struct HardwareCLIErrorTests {
   /// The report measures every depth and both datapaths itself, so it does not take them.
   @Test func reportRefusesOptionsItDoesNotUse() throws {
     let w = try Workspace()
-    for option in [["--pipeline", "2"], ["--modules", "decoder"], ["--datapath", "naive"]] {
+    for option in [["--pipeline", "2"], ["--datapath", "naive"]] {
       try w.expectFailure("report", option, status: 2, mentions: ["unknown option '\(option[0])'"])
     }
     try w.expectFailure("report", ["--block-size", "7"], status: 2, mentions: ["block size 7"])
+    // Only the standard-cell flow measures a subset, or takes a number of runs.
+    for option in [["--modules", "decoder"], ["--runs", "3"]] {
+      try w.expectFailure("report", option, status: 2, mentions: [option[0], "needs --liberty FILE"])
+    }
+  }
+
+  /// A liberty file that is missing or is not a library is refused before any tool runs.
+  @Test func reportRefusesABadLibertyFile() throws {
+    let w = try Workspace()
+    try w.expectFailure(
+      "report", ["--liberty", "missing.lib"], status: 1, mentions: ["--liberty", "missing.lib", "no such file"])
+    _ = try w.directory.write("cells.lib", text: "cell (X) { area : 1; }\n")
+    try w.expectFailure(
+      "report", ["--liberty", "@cells.lib"], status: 1, mentions: ["--liberty", "cells.lib", "not a liberty library"])
+    try w.expectFailure(
+      "report", ["--liberty", "@cells.lib", "--runs", "0"], status: 2, mentions: ["--runs 0", "1 to 25"])
   }
 }
