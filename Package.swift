@@ -28,7 +28,8 @@ let package = Package(
     .target(name: "DialectHardware", dependencies: ["BlockDialect", "HDL"], swiftSettings: optimizedInDebug),
     // Synthesis reports: runs Yosys, nextpnr and the standard-cell flow on the generated
     // modules and writes the tables and charts.
-    .target(name: "DialectReports", dependencies: ["BlockDialect", "HDL", "DialectHardware"]),
+    .target(
+      name: "DialectReports", dependencies: ["BlockDialect", "HDL", "DialectHardware"], swiftSettings: optimizedInDebug),
     // The command-line tool: parses arguments and calls the libraries.
     .executableTarget(
       name: "dialectgen", dependencies: ["BlockDialect", "HDL", "DialectHardware", "DialectReports"]),
@@ -40,7 +41,8 @@ let package = Package(
     .testTarget(
       name: "DialectHardwareTests", dependencies: ["DialectHardware", "BlockDialect", "HDL", "TestSupport"]),
     .testTarget(
-      name: "DialectReportsTests", dependencies: ["DialectReports", "DialectHardware", "BlockDialect", "HDL"]),
+      name: "DialectReportsTests",
+      dependencies: ["DialectReports", "DialectHardware", "BlockDialect", "HDL", "TestSupport"]),
     .testTarget(name: "DialectgenTests", dependencies: ["dialectgen", "BlockDialect", "TestSupport"]),
   ]
 )

@@ -936,13 +936,13 @@ module bd_block_dot (
   wire readout_zeros_t_zero;
   // verilator lint_on UNUSEDSIGNAL
   wire [7:0] readout_zeros_t_count;
+  wire readout_zero;
   // leading one at the top
   wire [91:0] readout_normalized;
   // FP32 biased exponent before rounding
   // verilator lint_off UNUSEDSIGNAL
   wire signed [16:0] readout_exponent;
   // verilator lint_on UNUSEDSIGNAL
-  wire readout_zero;
   wire readout_round_up;
   wire [31:0] readout_unrounded;
   // verilator lint_off UNUSEDSIGNAL
@@ -2730,9 +2730,9 @@ module bd_block_dot (
   assign readout_zeros_tl_count = (readout_zeros_tlu_zero ? ({1'b0, readout_zeros_tll_count} + 7'd32) : {1'b0, readout_zeros_tlu_count});
   assign readout_zeros_t_zero = (readout_zeros_tu_zero & readout_zeros_tl_zero);
   assign readout_zeros_t_count = (readout_zeros_tu_zero ? ({1'b0, readout_zeros_tl_count} + 8'd64) : {1'b0, readout_zeros_tu_count});
+  assign readout_zero = (~(|readout_magnitude));
   assign readout_normalized = (readout_magnitude << readout_zeros_t_count);
   assign readout_exponent = (17'sd186 - {readout_exponent_cast[15], readout_exponent_cast});
-  assign readout_zero = (~(|readout_magnitude));
   assign readout_round_up = (readout_normalized[67] & ((|readout_normalized[66:0]) | readout_round_up_bits[0]));
   assign readout_unrounded = {(readout_round_up_bits[23] ? readout_exponent[8:0] : 9'd0), readout_round_up_bits[22:0]};
   assign readout_rounded = ({1'b0, readout_unrounded} + {1'b0, {31'd0, readout_round_up}});

@@ -16,3 +16,12 @@ int8_mac_lane.v
 bd_tile_activation_memory.v
 bd_tile_weight_memory.v
 bd_tile.v
+bd_decoded_mac_lane.v
+e2m1_decoded_mac_lane.v
+bd_mac_product.v
+e2m1_mac_product.v
+int4_mac_product.v
+int8_mac_product.v
+e2m1_block_dot.v
+int4_block_dot.v
+int8_block_dot.v

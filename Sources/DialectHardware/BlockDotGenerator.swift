@@ -17,26 +17,76 @@ public struct BlockDotGenerator: Sendable {
   /// Every boundary the datapath can be cut at, in datapath order, and the order in which
   /// depth 1, 2, ... registers them.
   public static let boundaries = PipelineBoundaries(
-    stages: ["decode", "products", "tree", "sum", "shift", "accumulate", "normalize"],
-    priority: ["sum", "accumulate", "products", "shift", "normalize", "tree", "decode"])
+    stages: ["decode", "products", "tree", "sum", "shift", "accumulate", "count", "normalize"],
+    priority: ["sum", "accumulate", "products", "shift", "normalize", "count", "tree", "decode"])
 
   public let configuration: HardwareConfiguration
+  /// What the blocks hold.
+  public let elements: Elements
+  /// The module's kind and name (before the configuration's prefix).
+  public let kind: ModuleKind
+  public let name: String
 
-  public init(configuration: HardwareConfiguration) {
-    self.configuration = configuration
+  /// The elements of a block.
+  public enum Elements: Sendable, Equatable {
+    /// 4-bit codes of a formatbook (with a dialect id per block when it has more than one).
+    case formatbook(Formatbook)
+    /// Two's-complement integers of `bits` bits (an ``IntegerBlockFormat``, MXINT-like).
+    case integer(bits: Int)
   }
 
-  var format: BlockFormat { configuration.format }
+  /// The block dot product of the configured book, `bd_block_dot`.
+  public init(configuration: HardwareConfiguration) {
+    self.init(
+      configuration: configuration, elements: .formatbook(configuration.format.formatbook), kind: .blockDot,
+      name: "bd_block_dot")
+  }
+
+  /// A block dot product of `elements` with the configured block size, exponent and
+  /// accumulator (a baseline: `e2m1_block_dot`, `int8_block_dot`, ...).
+  public init(configuration: HardwareConfiguration, elements: Elements, kind: ModuleKind, name: String) {
+    self.configuration = configuration
+    self.elements = elements
+    self.kind = kind
+    self.name = name
+  }
+
+  /// The block format of formatbook elements (the configured layout with their book).
+  var format: BlockFormat {
+    guard case .formatbook(let book) = elements, book != configuration.format.formatbook else {
+      return configuration.format
+    }
+    return try! BlockFormat(
+      blockSize: configuration.format.blockSize, exponentWidth: configuration.format.exponentWidth,
+      exponentBias: configuration.format.exponentBias, formatbook: book)
+  }
+  /// The integer format of integer elements.
+  var integerFormat: IntegerBlockFormat? {
+    guard case .integer(let bits) = elements else { return nil }
+    return try! IntegerBlockFormat(elementBits: bits, like: configuration.format)
+  }
   var book: Formatbook { format.formatbook }
-  var n: Int { format.blockSize }
-  var depth: Int { configuration.depth(of: .blockDot) }
+  var n: Int { configuration.format.blockSize }
+  var depth: Int { configuration.depth(of: kind) }
   var accumulatorWidth: Int { configuration.accumulatorWidth }
   /// Width of one signed lane product.
-  var laneProductWidth: Int { bitWidth(of: book.largestMagnitude * book.largestMagnitude) + 1 }
+  var laneProductWidth: Int {
+    if let integerFormat { return 2 * integerFormat.elementBits }
+    return bitWidth(of: book.largestMagnitude * book.largestMagnitude) + 1
+  }
+  /// Width of the signed block product P, and its largest magnitude.
+  var blockProductWidth: Int { integerFormat?.blockProductWidth ?? format.blockProductWidth }
+  var largestBlockProduct: Int { integerFormat?.largestBlockProduct ?? format.largestBlockProduct }
+  /// The weight of the accumulator's least significant bit, a power of two.
+  var scaleExponent: Int { integerFormat?.scaleExponent ?? -2 * format.exponentBias - 2 }
+  /// The weight of the accumulator's least significant bit, as a comment.
+  var leastSignificantBit: String { "2^(-2b-\(2 * (integerFormat?.fractionBits ?? 1)))" }
+  /// Bits of an element in the packed input.
+  var elementBits: Int { integerFormat?.elementBits ?? 4 }
   /// The largest S.
   var largestExponentSum: Int { 2 * format.maximumExponentField }
   /// Width of `P << S`, exact for every P and S.
-  var termWidth: Int { format.blockProductWidth + largestExponentSum }
+  var termWidth: Int { blockProductWidth + largestExponentSum }
 
   /// What travels with a block through every stage up to the accumulator.
   struct Control: SignalBundle {
@@ -51,17 +101,19 @@ public struct BlockDotGenerator: Sendable {
     }
   }
 
-  /// One element of each side, decoded: sign and magnitude.
+  /// One element of each side, decoded: sign and magnitude (or an integer element as it is,
+  /// without a sign).
   struct DecodedLane: SignalBundle {
-    var weightSign: Signal
+    var weightSign: Signal?
     var weightMagnitude: Signal
-    var activationSign: Signal
+    var activationSign: Signal?
     var activationMagnitude: Signal
 
     func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
       DecodedLane(
-        weightSign: transform("w_sign", weightSign), weightMagnitude: transform("w_magnitude", weightMagnitude),
-        activationSign: transform("a_sign", activationSign),
+        weightSign: nested("w_sign", weightSign, transform),
+        weightMagnitude: transform("w_magnitude", weightMagnitude),
+        activationSign: nested("a_sign", activationSign, transform),
         activationMagnitude: transform("a_magnitude", activationMagnitude))
     }
   }
@@ -122,6 +174,16 @@ public struct BlockDotGenerator: Sendable {
     }
   }
 
+  /// What crosses `count`.
+  struct CountStage: SignalBundle {
+    var results: Results
+    var readout: FP32Readout.Counted
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      CountStage(results: results.mapSignals(transform), readout: readout.mapSignals(transform))
+    }
+  }
+
   /// What crosses `normalize`.
   struct NormalizeStage: SignalBundle {
     var results: Results
@@ -142,10 +204,11 @@ public struct BlockDotGenerator: Sendable {
     }
   }
 
-  /// Builds `bd_block_dot`.
+  /// Builds the module.
   public func build() throws -> GeneratedModule {
     let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
-    let m = ModuleBuilder(configuration.moduleName("bd_block_dot"))
+    let integer = integerFormat != nil
+    let m = ModuleBuilder(configuration.moduleName(name))
     m.declareClockAndReset()
     let ports = StreamingPorts(m, slices: configuration.registerSlices, validMeans: "a block pair is present")
     let first = m.input("first_i", width: 1, comment: "start a new accumulation with this block")
@@ -154,8 +217,14 @@ public struct BlockDotGenerator: Sendable {
     for (side, noun) in [("w", "weight"), ("a", "activation")] {
       let exponent = m.input("\(side)_exponent_i", width: format.exponentWidth, comment: "\(noun) exponent field E")
       let dialect =
-        book.idWidth > 0 ? m.input("\(side)_dialect_i", width: book.idWidth, comment: "\(noun) dialect id") : nil
-      let codes = m.input("\(side)_codes_i", width: 4 * n, comment: "\(noun) codes, element i in bits 4i+3..4i")
+        book.idWidth > 0 && !integer
+        ? m.input("\(side)_dialect_i", width: book.idWidth, comment: "\(noun) dialect id") : nil
+      let b = elementBits
+      let codes = m.input(
+        "\(side)_codes_i", width: b * n,
+        comment: integer
+          ? "\(noun) elements, two's complement, element i in bits \(b)i+\(b - 1)..\(b)i"
+          : "\(noun) codes, element i in bits 4i+3..4i")
       sides.append(Operand(exponent: exponent, dialect: dialect, codes: codes))
     }
     let inputs = ports.input(Inputs(first: first, last: last, weight: sides[0], activation: sides[1]))
@@ -166,7 +235,12 @@ public struct BlockDotGenerator: Sendable {
     // Decode: each block's magnitudes looked up once, each lane picks one of eight.
     let exponentSum = m.wire(
       "exponent_sum", inputs.weight.exponent + inputs.activation.exponent, comment: "S = E_w + E_a")
-    func decode(_ side: Operand, _ name: String) -> [(sign: Signal, magnitude: Signal)] {
+    func decode(_ side: Operand, _ name: String) -> [(sign: Signal?, magnitude: Signal)] {
+      if integer {
+        return (0..<n).map { lane in
+          (nil, side.codes[(elementBits * lane)...(elementBits * lane + elementBits - 1)].asSigned)
+        }
+      }
       let shared = table.shared(in: m, dialect: side.dialect, prefix: "\(name)_magnitude")
       return (0..<n).map { lane in
         let (sign, index) = MagnitudeTable.fields(of: side.codes[(4 * lane)...(4 * lane + 3)])
@@ -193,9 +267,13 @@ public struct BlockDotGenerator: Sendable {
     let structured = configuration.datapathStyle == .structured
     var negatives: [Signal] = []
     let products = decoded.lanes.enumerated().map { lane, fields -> Signal in
+      guard let weightSign = fields.weightSign, let activationSign = fields.activationSign else {
+        return m.wire(
+          "lane\(lane)_product", (fields.weightMagnitude * fields.activationMagnitude).extended(to: laneProductWidth))
+      }
       let magnitude = m.wire("lane\(lane)_magnitude", fields.weightMagnitude * fields.activationMagnitude)
       let positive = magnitude.extended(to: laneProductWidth).asSigned
-      let negative = m.wire("lane\(lane)_negative", fields.weightSign ^ fields.activationSign)
+      let negative = m.wire("lane\(lane)_negative", weightSign ^ activationSign)
       negatives.append(negative)
       let term =
         structured
@@ -203,7 +281,7 @@ public struct BlockDotGenerator: Sendable {
       return m.wire("lane\(lane)_product", term)
     }
     let negativeCount =
-      structured ? m.populationCount("negative_count", concatenate(negatives.reversed())) : nil
+      structured && !negatives.isEmpty ? m.populationCount("negative_count", concatenate(negatives.reversed())) : nil
     var staged = pipe.boundary(
       "products",
       TermStage(
@@ -223,7 +301,7 @@ public struct BlockDotGenerator: Sendable {
       total = total + count.extended(to: count.width + 1).asSigned
     }
     let blockProduct = m.wire(
-      "block_product", total.truncated(to: format.blockProductWidth), comment: "P: |P| <= \(format.largestBlockProduct)"
+      "block_product", total.truncated(to: blockProductWidth), comment: "P: |P| <= \(largestBlockProduct)"
     )
     let summed = pipe.boundary("sum", BlockStage(control: staged.control, blockProduct: blockProduct, term: nil))
 
@@ -231,7 +309,7 @@ public struct BlockDotGenerator: Sendable {
     let term = m.wire(
       "term",
       summed.blockProduct.extended(to: termWidth).shiftedLeft(by: summed.control.exponentSum, width: termWidth),
-      comment: "P << S in accumulator units (2^(-2b-2))")
+      comment: "P << S in accumulator units (\(leastSignificantBit))")
     let shifted = pipe.boundary(
       "shift", BlockStage(control: summed.control, blockProduct: summed.blockProduct, term: term))
 
@@ -264,27 +342,32 @@ public struct BlockDotGenerator: Sendable {
         sum: nextSum, overflow: nextOverflow))
 
     // FP32 readout.
-    let readout = FP32Readout(width: accumulatorWidth, scaleExponent: -2 * format.exponentBias - 2)
+    let readout = FP32Readout(width: accumulatorWidth, scaleExponent: scaleExponent)
+    let counted = pipe.boundary(
+      "count", CountStage(results: accumulated, readout: readout.count(in: m, value: accumulated.sum)))
     let normalized = pipe.boundary(
-      "normalize",
-      NormalizeStage(results: accumulated, readout: readout.normalize(in: m, value: accumulated.sum)))
+      "normalize", NormalizeStage(results: counted.results, readout: readout.normalize(in: m, counted.readout)))
     let fp32 = readout.round(in: m, normalized.readout, overflow: normalized.results.overflow)
 
     let outputs = ports.output(from: pipe, Outputs(results: normalized.results, fp32: fp32))
     m.output("last_o", outputs.results.last, comment: "this block ended an accumulation")
     m.output("product_o", outputs.results.blockProduct, comment: "P of this block, signed")
     m.output("exponent_sum_o", outputs.results.exponentSum, comment: "S = E_w + E_a of this block")
-    m.output("sum_o", outputs.results.sum, comment: "the accumulated sum including this block, LSB = 2^(-2b-2)")
+    m.output(
+      "sum_o", outputs.results.sum,
+      comment: "the accumulated sum including this block, LSB = \(leastSignificantBit)")
     m.output("overflow_o", outputs.results.overflow, comment: "sticky: the sum saturated")
     m.output("fp32_o", outputs.fp32, comment: "the accumulated sum as FP32, nearest-even; infinity after an overflow")
+    let elementsParameter: (key: String, value: JSONValue) =
+      integer ? ("element_bits", .integer(elementBits)) : configuration.bookParameter(book)
     return try m.generated(
-      .blockDot, generator: "BlockDotGenerator",
+      kind, generator: "BlockDotGenerator",
       summary:
-        "Block dot product: \(n) lanes, P and S per block pair, exact accumulation in \(accumulatorWidth) bits, FP32 readout",
+        "Block dot product\(integer ? " of INT\(elementBits) blocks" : book == configuration.format.formatbook ? "" : " of \(book.name) blocks"): \(n) lanes, P and S per block pair, exact accumulation in \(accumulatorWidth) bits, FP32 readout",
       latency: pipe.latency + ports.sliceLatency, handshake: .validReady, throughput: "1 block pair per cycle",
-      parameters: [configuration.bookParameter(), configuration.blockSizeParameter] + configuration.exponentParameters
-        + [("accumulator_width", .integer(accumulatorWidth))] + configuration.datapathParameters
-        + configuration.pipelineParameters(.blockDot))
+      parameters: [elementsParameter, configuration.blockSizeParameter] + configuration.exponentParameters
+        + [("accumulator_width", .integer(accumulatorWidth))] + (integer ? [] : configuration.datapathParameters)
+        + configuration.pipelineParameters(kind))
   }
 
   /// One side's block at the inputs.

@@ -21,14 +21,15 @@ import HDL
 /// nothing is registered).
 public struct BlockQuantizerGenerator: Sendable {
   /// Every boundary the datapath can be cut at, in datapath order, and the order in which
-  /// depth 1, 2, ... registers them: the selector's two boundaries (after its per-element
-  /// stage, after its block sums) sit between `align` and `select`.
+  /// depth 1, 2, ... registers them: "tree" halfway down the maximum tree, then the selector's
+  /// two boundaries (after its per-element stage, after its block sums) between `align` and
+  /// `select`.
   public static func boundaries(for selector: OnlineSelector) -> PipelineBoundaries {
     let (perElement, sums) =
       selector == .twoStage ? ("membership", "count") : ("errors", "sums")
     return PipelineBoundaries(
-      stages: ["maximum", "align", perElement, sums, "select"],
-      priority: ["align", sums, "maximum", perElement, "select"])
+      stages: ["tree", "maximum", "align", perElement, sums, "select"],
+      priority: ["align", sums, "maximum", perElement, "select", "tree"])
   }
 
   public let configuration: HardwareConfiguration
@@ -88,6 +89,20 @@ public struct BlockQuantizerGenerator: Sendable {
       MaximumStage(
         largest: transform("largest", largest), nonfinite: transform("nonfinite", nonfinite),
         lanes: nested("lane", lanes, transform))
+    }
+  }
+
+  /// What crosses `tree`, halfway down the maximum tree: the partial maxima, the non-finite
+  /// flag and every element's fields.
+  struct TreeStage: SignalBundle {
+    var partials: [Signal]
+    var nonfinite: Signal
+    var lanes: [ElementFields]
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      TreeStage(
+        partials: partials.enumerated().map { transform("partial\($0.offset)", $0.element) },
+        nonfinite: transform("nonfinite", nonfinite), lanes: nested("lane", lanes, transform))
     }
   }
 
@@ -197,8 +212,16 @@ public struct BlockQuantizerGenerator: Sendable {
       "nonfinite", concatenate(nonfiniteBits).orReduced(), comment: "an element was an infinity or NaN")
 
     // 2. The largest magnitude and the shared exponent.
-    let largest = m.maximumTree("magnitude_maximum", keys)
-    let maximum = pipe.boundary("maximum", MaximumStage(largest: largest, nonfinite: nonfinite, lanes: lanes))
+    // The "tree" boundary halfway down the maximum tree.
+    var carried = TreeStage(partials: [], nonfinite: nonfinite, lanes: lanes)
+    let levels = bitWidth(of: keys.count - 1)
+    let largest = m.maximumTree("magnitude_maximum", keys) { level, values in
+      guard level == levels / 2 else { return values }
+      carried = pipe.boundary("tree", TreeStage(partials: values, nonfinite: carried.nonfinite, lanes: carried.lanes))
+      return carried.partials
+    }
+    let maximum = pipe.boundary(
+      "maximum", MaximumStage(largest: largest, nonfinite: carried.nonfinite, lanes: carried.lanes))
     let exponent = sharedExponent(in: m, largest: maximum.largest)
 
     // 3. Alignment: t, q and the sticky bit per element.
@@ -227,7 +250,8 @@ public struct BlockQuantizerGenerator: Sendable {
     } else {
       // No selector: the encoding fields still cross the selector's boundaries.
       var carried = aligned.encoding
-      for stage in boundaries.stages[2...3] { carried = pipe.boundary(stage, carried) }
+      let selectorStages = boundaries.stages.drop { $0 != "align" }.dropFirst().prefix { $0 != "select" }
+      for stage in selectorStages { carried = pipe.boundary(stage, carried) }
       selected = pipe.boundary("select", SelectStage(encoding: carried, dialect: nil))
     }
 

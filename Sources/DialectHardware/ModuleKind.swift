@@ -77,6 +77,13 @@ public struct ReportRole: OptionSet, Sendable {
   public static let lane = ReportRole(rawValue: 8)
   /// Measured again with the one-dialect E2M1 book (the FP4 comparison).
   public static let bookComparison = ReportRole(rawValue: 16)
+  /// A block dot product: n multiply-accumulates per block pair (energy per block and per MAC).
+  public static let blockProduct = ReportRole(rawValue: 32)
+  /// A baseline format's module (E2M1, INT4, INT8): the standard-cell report times it at
+  /// depth 0 and its deepest pipeline only, not at every depth.
+  public static let baseline = ReportRole(rawValue: 64)
+  /// A MAC lane's product without its accumulator: one multiply per evaluation.
+  public static let product = ReportRole(rawValue: 128)
 }
 
 /// One kind of module, whole: its name, when it applies, its pipeline boundaries, how to build
@@ -134,6 +141,15 @@ public enum ModuleRegistry {
     MACLaneModule.int4,
     MACLaneModule.int8,
     TileModule(),
+    LaneVariantModules.decoded,
+    LaneVariantModules.e2m1Decoded,
+    LaneVariantModules.product,
+    LaneVariantModules.e2m1Product,
+    LaneVariantModules.int4Product,
+    LaneVariantModules.int8Product,
+    BaselineBlockDotModules.e2m1,
+    BaselineBlockDotModules.int4,
+    BaselineBlockDotModules.int8,
   ]
 
   /// The description of `kind`.

@@ -61,10 +61,10 @@ struct HardwareCLIErrorTests {
     try w.expectFailure(
       command, ["--formatbook", "e2m1", "--modules", "selector"], status: 2,
       mentions: ["selector", "does not apply", "e2m1", "applicable"])
-    try w.expectFailure(command, ["--pipeline", "8"], status: 2, mentions: ["depth 8", "block_dot", "0 to 7"])
+    try w.expectFailure(command, ["--pipeline", "9"], status: 2, mentions: ["depth 9", "block_dot", "0 to 8"])
     try w.expectFailure(
-      command, ["--pipeline", "6", "--modules", "block_quantizer"], status: 2,
-      mentions: ["depth 6", "block_quantizer", "0 to 5"])
+      command, ["--pipeline", "7", "--modules", "block_quantizer"], status: 2,
+      mentions: ["depth 7", "block_quantizer", "0 to 6"])
     try w.expectFailure(command, ["--datapath", "fancy"], status: 2, mentions: ["--datapath", "'fancy'", "naive"])
     try w.expectFailure(command, ["--acc-width", "3"], status: 2, mentions: ["accumulator width 3", "14"])
     try w.expectFailure(command, ["--input", "fp8"], status: 2, mentions: ["--input", "fp8", "bf16"])
@@ -103,9 +103,25 @@ struct HardwareCLIErrorTests {
   /// The report measures every depth and both datapaths itself, so it does not take them.
   @Test func reportRefusesOptionsItDoesNotUse() throws {
     let w = try Workspace()
-    for option in [["--pipeline", "2"], ["--modules", "decoder"], ["--datapath", "naive"]] {
+    for option in [["--pipeline", "2"], ["--datapath", "naive"]] {
       try w.expectFailure("report", option, status: 2, mentions: ["unknown option '\(option[0])'"])
     }
     try w.expectFailure("report", ["--block-size", "7"], status: 2, mentions: ["block size 7"])
+    // Only the standard-cell flow measures a subset, or takes a number of runs.
+    for option in [["--modules", "decoder"], ["--runs", "3"]] {
+      try w.expectFailure("report", option, status: 2, mentions: [option[0], "needs --liberty FILE"])
+    }
+  }
+
+  /// A liberty file that is missing or is not a library is refused before any tool runs.
+  @Test func reportRefusesABadLibertyFile() throws {
+    let w = try Workspace()
+    try w.expectFailure(
+      "report", ["--liberty", "missing.lib"], status: 1, mentions: ["--liberty", "missing.lib", "no such file"])
+    _ = try w.directory.write("cells.lib", text: "cell (X) { area : 1; }\n")
+    try w.expectFailure(
+      "report", ["--liberty", "@cells.lib"], status: 1, mentions: ["--liberty", "cells.lib", "not a liberty library"])
+    try w.expectFailure(
+      "report", ["--liberty", "@cells.lib", "--runs", "0"], status: 2, mentions: ["--runs 0", "1 to 25"])
   }
 }

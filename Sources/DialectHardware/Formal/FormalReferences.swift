@@ -106,19 +106,39 @@ public struct FormalReferences: Sendable {
   /// A Yosys script proving `module` (read from `rtl`) equal to `reference` (read from
   /// `referenceFile`) for every input: a miter and a SAT proof; on failure Yosys prints a
   /// counterexample and exits non-zero.
-  public static func proofScript(module: String, rtl: String, reference: String, referenceFile: String) -> String {
-    """
-    # Prove \(module) equal to \(reference) for every input.
-    read_verilog \(rtl)
-    read_verilog \(referenceFile)
-    prep
-    memory_map
-    opt -fast
-    miter -equiv -flatten -make_outputs \(module) \(reference) miter
-    hierarchy -top miter
-    sat -verify -prove trigger 0 -show-inputs -show-outputs miter
+  public static func proofScript(
+    module: String, rtl: String, reference: String, referenceFile: String, sequential: Bool = false
+  ) -> String {
+    if sequential {
+      // Registers matched by name, then proved equal by induction (Yosys equiv).
+      return """
+        # Prove \(module) equivalent to \(reference), cycle by cycle, from reset or any equal state.
+        read_verilog \(rtl)
+        read_verilog \(referenceFile)
+        prep
+        memory_map
+        opt -fast
+        async2sync
+        equiv_make \(module) \(reference) equiv
+        hierarchy -top equiv
+        equiv_simple -seq 4
+        equiv_induct -seq 4
+        equiv_status -assert
 
-    """
+        """
+    }
+    return """
+      # Prove \(module) equal to \(reference) for every input.
+      read_verilog \(rtl)
+      read_verilog \(referenceFile)
+      prep
+      memory_map
+      opt -fast
+      miter -equiv -flatten -make_outputs \(module) \(reference) miter
+      hierarchy -top miter
+      sat -verify -prove trigger 0 -show-inputs -show-outputs miter
+
+      """
   }
 }
 
@@ -144,7 +164,7 @@ extension Design {
           "\(module).ys",
           FormalReferences.proofScript(
             module: module, rtl: "\(rtl)/\(module).v", reference: reference,
-            referenceFile: "\(directory)/\(reference).v")
+            referenceFile: "\(directory)/\(reference).v", sequential: generated.module.hasClock)
         ))
       proofs.append(module)
     }
