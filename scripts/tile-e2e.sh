@@ -14,8 +14,10 @@
 #   7. the software results of step 3 are checked against the session's, beat by beat.
 #
 #   scripts/tile-e2e.sh short    the 384 x 384 attention output projection, 8 vectors (make verilate)
-#   scripts/tile-e2e.sh full     also the 1536 x 384 feed-forward layer, an Icarus run, and the
-#                                utilization of a 1024 x 1024 layer over 8 vectors (make test)
+#   scripts/tile-e2e.sh extra    the 1536 x 384 feed-forward layer on a tile emitted for it, 4
+#                                vectors, and 2 vectors of the attention layer under Icarus
+#                                (make tile-e2e, part of make test)
+#   scripts/tile-e2e.sh full     both
 set -euo pipefail
 mode=${1:-short}
 dialectgen=${DIALECTGEN:-.build/debug/dialectgen}
@@ -84,10 +86,18 @@ layer() {
   compare "$dir/session/$module/results.hex" "$dir/y.safetensors" "$rows" "$units"
 }
 
-layer encoder/layer_0/self_attention/linear_1/weight 8 "$work/attention"
-scripts/testbench.sh verilator bd_tile tb_tile "$rtl" "$work/attention/session" "$work/attention/verilator" | tail -3
+case "$mode" in
+  short | extra | full) ;;
+  *) echo "tile-e2e: unknown mode '$mode'; use short, extra or full"; exit 2 ;;
+esac
+if [ "$mode" != extra ] || [ ! -f "$work/attention/layer.bd.safetensors" ]; then
+  layer encoder/layer_0/self_attention/linear_1/weight 8 "$work/attention"
+fi
+if [ "$mode" != extra ]; then
+  scripts/testbench.sh verilator bd_tile tb_tile "$rtl" "$work/attention/session" "$work/attention/verilator" | tail -3
+fi
 
-if [ "$mode" = full ]; then
+if [ "$mode" != short ]; then
   # A short run under Icarus: 2 vectors.
   "$dialectgen" tile-vectors "$work/attention/layer.bd.safetensors" "$work/attention/x.safetensors" --vectors 2 \
     --out "$work/attention/icarus-session" >/dev/null

@@ -190,7 +190,8 @@ import Testing
     let configuration = HardwareConfiguration()
     let lane = try DesignBuilder(configuration).module(.int4MACLane)
     let vectors = try #require(
-      MACLaneModule.int4.vectors(for: lane, in: VectorRequest(configuration: configuration, count: 500, seed: 1)))
+      MACLaneModule.int4.vectors(for: lane, in: VectorRequest(configuration: configuration, count: 500, seed: 1))
+        as? ModuleVectors)
     let range = SwitchingActivity.measuredRange(of: vectors)
     let start = try #require(vectors.sections.first { $0.name.hasPrefix("real-looking") }?.start)
     #expect(range == start..<vectors.count)
