@@ -37,7 +37,8 @@ enum EvalCommand: Command {
   static func run(_ arguments: ParsedArguments) throws {
     let names = arguments.list("--formats") ?? defaultFormats
     if let unknown = names.first(where: { !formatNames.contains($0) }) {
-      throw UsageError("--formats '\(unknown)' is not a format; allowed: \(formatNames.joined(separator: ", "))")
+      throw UsageError(
+        "--formats '\(SafeText.escape(unknown))' is not a format; allowed: \(formatNames.joined(separator: ", "))")
     }
     let blockFormat = try FormatOptions.blockFormat(arguments)
     let schemes: [QuantizationScheme] = names.map { name in
@@ -59,23 +60,20 @@ enum EvalCommand: Command {
       let selected = try QuantizeCommand.selectTensors(source, pattern: arguments.string("--tensors"))
       work.append((source, source.entries.filter { selected.contains($0.name) }))
     }
-    let total = work.flatMap(\.entries).map(\.elementCount).reduce(0, +) * schemes.count
+    let total = work.flatMap(\.entries).reduce(0) { $0 + $1.elementCount } * schemes.count
     let progress = ProgressBar("evaluating", total: total)
 
     var tensors: [(file: String, entry: TensorEntry, nonfinite: Int, results: [FormatEvaluation])] = []
     for (source, entries) in work {
       for entry in entries {
-        let values = try source.floats(entry)
-        let nonfinite = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-        if nonfinite > 0, !saturate, let index = firstNonfiniteIndex(values) {
-          throw CommandFailure(
-            "\(source.path): tensor \"\(entry.name)\" holds \(values[index]) at flat index \(index); "
-              + "pass --saturate-nonfinite to count Inf as the largest finite value and NaN as 0")
+        do {
+          let (results, nonfinite) = try evaluate(
+            entry, in: source, schemes: schemes, refuseNonfinite: !saturate, threads: threads
+          ) { progress.advance(by: $0) }
+          tensors.append((source.path, entry, nonfinite, results))
+        } catch let error as NonfiniteValueError {
+          throw CommandFailure(QuantizeCommand.nonfiniteAdvice(error))
         }
-        let results = evaluate(
-          values, shape: entry.shape, input: entry.elementFormat!, schemes: schemes, threads: threads)
-        progress.advance(by: entry.elementCount * schemes.count)
-        tensors.append((source.path, entry, nonfinite, results))
       }
     }
     progress.finish()
@@ -128,7 +126,7 @@ enum EvalCommand: Command {
     for tensor in tensors {
       let entry = tensor.entry
       var title =
-        "\(entry.name)  \(shapeText(entry.shape))  \(entry.dtype)  \(humanCount(Double(entry.elementCount))) elements"
+        "\(SafeText.escape(entry.name, limit: 200))  \(shapeText(entry.shape))  \(entry.dtype)  \(humanCount(Double(entry.elementCount))) elements"
       if tensor.nonfinite > 0 { title += "  (\(tensor.nonfinite) non-finite, saturated)" }
       print(title)
       print(table(tensor.results))

@@ -96,10 +96,10 @@ struct InputTensors {
   func write(to path: String) throws {
     var writer = SafetensorsWriter()
     writer.metadata = [("source", "tests")]
-    writer.declare(name: "w", dtype: "F32", shape: [4, 70])
-    writer.declare(name: "h", dtype: "F16", shape: [2, 40])
-    writer.declare(name: "b", dtype: "BF16", shape: [48])
-    writer.declare(name: "ids", dtype: "I64", shape: [3])
+    try writer.declare(name: "w", dtype: "F32", shape: [4, 70])
+    try writer.declare(name: "h", dtype: "F16", shape: [2, 40])
+    try writer.declare(name: "b", dtype: "BF16", shape: [48])
+    try writer.declare(name: "ids", dtype: "I64", shape: [3])
     try writer.write(to: path) { index in
       switch index {
       case 0: return littleEndianBytes(w)
@@ -125,6 +125,6 @@ func halfBytes(_ words: [UInt16]) -> [UInt8] { words.flatMap { [UInt8($0 & 0xFF)
 /// A safetensors file with one F32 tensor.
 func writeSingleTensor(_ values: [Float], shape: [Int], name: String = "x", to path: String) throws {
   var writer = SafetensorsWriter()
-  writer.declare(name: name, dtype: "F32", shape: shape)
+  try writer.declare(name: name, dtype: "F32", shape: shape)
   try writer.write(to: path) { _ in littleEndianBytes(values) }
 }
