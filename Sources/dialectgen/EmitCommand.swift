@@ -33,10 +33,10 @@ enum EmitCommand: Command {
       throw UsageError(error.description)
     }
     let out = arguments.string("--out") ?? "rtl-out"
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen emit")
     let files = design.files()
     do {
-      try DesignWriter.write(files, to: out)
+      try DesignWriter.write(files, to: out, writtenBy: "dialectgen emit")
     } catch let error as ConfigurationError {
       throw CommandFailure(error.description)
     }

@@ -25,7 +25,7 @@ enum ReferencesCommand: Command {
     let configuration = try DesignOptions.configuration(arguments)
     let rtl = arguments.string("--rtl") ?? "rtl-out"
     let out = arguments.string("--out") ?? "build/formal"
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen references")
     let references = FormalReferences(book: configuration.format.formatbook)
     let design: Design
     do {
@@ -57,7 +57,7 @@ enum ReferencesCommand: Command {
     files.append(("proofs.txt", proofs.joined(separator: "\n") + "\n"))
     files.append(("manifest.json", design.manifest().formatted() + "\n"))
     do {
-      try DesignWriter.write(files, to: out)
+      try DesignWriter.write(files, to: out, writtenBy: "dialectgen references")
     } catch let error as ConfigurationError {
       throw CommandFailure(error.description)
     }

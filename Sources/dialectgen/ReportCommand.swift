@@ -31,9 +31,14 @@ enum ReportCommand: Command {
     let work = arguments.string("--work") ?? "build/report"
     let jobs = try arguments.integer("--jobs", default: 2, in: 1...64)
     let fpga = !arguments.flag("--no-fpga")
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen report")
     for tool in ["yosys"] + (fpga ? ["nextpnr-ice40"] : []) where !ToolRunner.available(tool) {
       throw CommandFailure("\(tool) is not installed (apt-get install \(tool)); --no-fpga skips nextpnr-ice40")
+    }
+    do {
+      try DesignWriter.claimWorkDirectory(work, writtenBy: "dialectgen report --work", awayFrom: out)
+    } catch let error as ConfigurationError {
+      throw CommandFailure(error.description)
     }
     let runner = HardwareReportRunner(configuration: configuration, work: work, jobs: jobs, fpga: fpga)
     let report = try runner.run { line in StandardError.line("report: measured \(line)") }
@@ -45,7 +50,7 @@ enum ReportCommand: Command {
           ("report.md", document.markdown(command: command)), ("report.json", document.json().formatted() + "\n"),
           ("lane-area.svg", document.laneChart()),
           ("manifest.json", try Design(configuration).manifest().formatted() + "\n"),
-        ], to: out)
+        ], to: out, writtenBy: "dialectgen report")
     } catch let error as ConfigurationError {
       throw CommandFailure(error.description)
     }

@@ -45,7 +45,7 @@ enum VectorsCommand: Command {
     let count = try arguments.integer("--count", default: 100_000, in: 1...10_000_000)
     let seed = try arguments.seed("--seed", default: 1)
     let out = arguments.string("--out") ?? "build/vectors"
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen vectors")
     let design: Design
     do {
       design = try Design(configuration)
@@ -69,7 +69,7 @@ enum VectorsCommand: Command {
     files.append(("testbenches.mk", makefile.joined(separator: "\n") + "\n"))
     files.append(("manifest.json", design.manifest().formatted() + "\n"))
     do {
-      try DesignWriter.write(files, to: out)
+      try DesignWriter.write(files, to: out, writtenBy: "dialectgen vectors")
     } catch let error as ConfigurationError {
       throw CommandFailure(error.description)
     }

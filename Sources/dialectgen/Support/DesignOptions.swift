@@ -23,9 +23,9 @@ enum DesignOptions {
 
   /// Checks before any work that the output directory can be written (and is not someone
   /// else's), so a mistake costs no time.
-  static func checkOutput(_ directory: String) throws {
+  static func checkOutput(_ directory: String, writtenBy command: String) throws {
     do {
-      try DesignWriter.checkWritable(directory)
+      try DesignWriter.checkWritable(directory, writtenBy: command)
     } catch let error as ConfigurationError {
       throw CommandFailure(error.description)
     }
