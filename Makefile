@@ -9,6 +9,7 @@
 #   make regress          the whole flow over many configurations
 #   make synth            area, depth and iCE40 Fmax reports, with the FP4/INT4/INT8 comparison
 #   make bench            throughput benchmarks (release build)
+#   make bench-cli        the quantize command against cp of the same file (release build)
 #
 # CONFIG=file.json runs the hardware flow for another configuration in build/<name>/;
 # TRACE=1 makes Verilator write a waveform per testbench; COUNT and SEED set the vectors;
@@ -46,7 +47,7 @@ ifeq ($(TRACE),1)
 endif
 
 .PHONY: all build release test swift-test lint verilate sim-icarus formal mutation regress \
-        rtl-check emit vectors synth bench bench-verilator format clean tools
+        rtl-check emit vectors synth bench bench-cli bench-verilator format clean tools
 
 all: build
 
@@ -154,6 +155,11 @@ synth: $(DIALECTGEN)
 
 bench: release
 	.build/release/dialectgen bench
+
+# The whole quantize command, process start to exit, against cp of the same 16.8M-element F32
+# file: paired runs, median ratio per path (targets: 2.0x activation and MXFP4, 4.0x weight).
+bench-cli: release
+	.build/release/dialectgen bench --suite cli
 
 # Simulation speed of the 32-lane block dot product testbench under Verilator: one vector per
 # cycle (no stalls), a million random block pairs.
