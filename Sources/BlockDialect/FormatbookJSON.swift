@@ -148,17 +148,28 @@ extension Formatbook {
 
 /// A JSON string literal for `text`, with the escapes JSON requires.
 public func jsonQuoted(_ text: String) -> String {
-  var out = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    case let s where s.value < 0x20: out += String(format: "\\u%04x", s.value)
-    default: out.unicodeScalars.append(scalar)
+  var bytes: [UInt8] = []
+  appendJSONQuoted(text, to: &bytes)
+  return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Appends the JSON string literal for `text` to `bytes` (UTF-8): `"` and `\` escaped, `\n`,
+/// `\r`, `\t`, other control characters as `\u00XX`; everything else as it is (bytes of
+/// multi-byte characters are all 0x80 or above, so they are never escaped).
+func appendJSONQuoted(_ text: String, to bytes: inout [UInt8]) {
+  let hex = Array("0123456789abcdef".utf8)
+  bytes.append(UInt8(ascii: "\""))
+  for byte in text.utf8 {
+    switch byte {
+    case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+    case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+    case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+    case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+    case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+    case 0..<0x20:
+      bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+    default: bytes.append(byte)
     }
   }
-  return out + "\""
+  bytes.append(UInt8(ascii: "\""))
 }

@@ -66,7 +66,8 @@ public struct SafetensorsWriter {
           ])
         ))
     }
-    var header = Array(JSONValue.object(members).compact().utf8)
+    var header: [UInt8] = []
+    JSONValue.object(members).appendCompact(to: &header)
     while header.count % 8 != 0 { header.append(0x20) }
     return withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header
   }
