@@ -173,16 +173,20 @@ final class CrashTable: @unchecked Sendable {
   func installHandlers() {
     for signalNumber in Self.crashSignals {
       var action = sigaction()
-      action.__sigaction_handler.sa_handler = { signalNumber in CrashTable.shared.crashed(signalNumber) }
+      action.__sigaction_handler.sa_sigaction = { signalNumber, information, _ in
+        CrashTable.shared.crashed(signalNumber, sentByProcess: (information?.pointee.si_code ?? 0) <= 0)
+      }
       sigemptyset(&action.sa_mask)
-      action.sa_flags = 0
+      action.sa_flags = SA_SIGINFO
       sigaction(signalNumber, &action, previous + Int(signalNumber))
     }
   }
 
   /// Signal-handler context: unlinks the files, then removes the (now empty) directories,
-  /// deepest first, then re-raises the signal under the previous handler.
-  func crashed(_ signalNumber: Int32) {
+  /// deepest first, then re-raises the signal: under the previous handler (the runtime's
+  /// backtracer) for a real fault; with the default action when another process sent it
+  /// (`kill -SEGV`), so that the process ends as asked rather than carrying on.
+  func crashed(_ signalNumber: Int32, sentByProcess: Bool) {
     for slot in stride(from: Self.capacity - 1, through: 0, by: -1) {
       if let path = paths[slot], !directories[slot] { unlink(path) }
     }
@@ -191,7 +195,11 @@ final class CrashTable: @unchecked Sendable {
         if let path = paths[slot], directories[slot] { rmdir(path) }
       }
     }
-    sigaction(signalNumber, previous + Int(signalNumber), nil)
+    if sentByProcess {
+      signal(signalNumber, SIG_DFL)
+    } else {
+      sigaction(signalNumber, previous + Int(signalNumber), nil)
+    }
     raise(signalNumber)
   }
 }

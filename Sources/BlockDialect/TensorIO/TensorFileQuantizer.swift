@@ -126,7 +126,7 @@ public struct TensorFileQuantizer: @unchecked Sendable {
         }
         plans.append((dequantize ? .dequantize : .quantize, entry, first..<writer.declarations.count))
       } else {
-        try declare(entry.name, entry.dtype, entry.shape, for: entry)
+        try declare(entry.name, Self.safetensorsType(of: entry), entry.shape, for: entry)
         plans.append((.copy, entry, first..<writer.declarations.count))
       }
     }
@@ -153,6 +153,17 @@ public struct TensorFileQuantizer: @unchecked Sendable {
       kernels[format] = BlockKernel(scheme: scheme, input: format)
     }
     self.kernels = kernels
+  }
+
+  /// The safetensors dtype a tensor is copied as: its own, or for a `.npy` array (`<f4`,
+  /// `<f2`) the same little-endian layout's safetensors name.
+  static func safetensorsType(of entry: TensorEntry) -> String {
+    if SafetensorsFile.elementSizes[entry.dtype] != nil { return entry.dtype }
+    switch entry.elementFormat {
+    case .float16: return "F16"
+    case .bfloat16: return "BF16"
+    default: return "F32"
+    }
   }
 
   /// Cuts the jobs into items: large tensors into pieces, small ones into runs.
@@ -348,7 +359,7 @@ public struct TensorFileQuantizer: @unchecked Sendable {
           elements += job.entry.elementCount
         }
       }
-      try output.write(UnsafeRawBufferPointer(window), at: start)
+      if end > start { try output.write(UnsafeRawBufferPointer(rebasing: window[0..<(end - start)]), at: start) }
       return (statistics, elements)
     }
   }
