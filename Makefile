@@ -10,6 +10,7 @@
 #   make synth            area, depth and iCE40 Fmax reports, with the FP4/INT4/INT8 comparison
 #   make bench            throughput benchmarks (release build)
 #   make bench-cli        the quantize command against cp of the same file (release build)
+#   make fuzz             seeded mutation fuzzing: FUZZ_CASES cases (default 20000), FUZZ_SEED
 #
 # CONFIG=file.json runs the hardware flow for another configuration in build/<name>/;
 # TRACE=1 makes Verilator write a waveform per testbench; COUNT and SEED set the vectors;
@@ -47,7 +48,7 @@ ifeq ($(TRACE),1)
 endif
 
 .PHONY: all build release test swift-test lint verilate sim-icarus formal mutation regress \
-        rtl-check emit vectors synth bench bench-cli bench-verilator format clean tools
+        rtl-check emit vectors synth bench bench-cli bench-verilator fuzz format clean tools
 
 all: build
 
@@ -74,6 +75,14 @@ swift-test: tools
 $(DIALECTGEN): $(SWIFT_SOURCES)
 	$(SWIFT) build --product dialectgen
 	@touch $@
+
+# Seeded mutation fuzzing of safetensors, .npy, formatbook and configuration files (in
+# process) and of the command line (as subprocesses): FUZZ_CASES cases in all, 65% tensor files,
+# 15% formatbooks, 15% configurations, 5% command lines. swift test runs a few hundred.
+FUZZ_CASES ?= 20000
+FUZZ_SEED ?= 1
+fuzz:
+	DIALECTGEN_FUZZ_CASES=$(FUZZ_CASES) DIALECTGEN_FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test --filter Fuzz
 
 # ---------------------------------------------------------------------------------------------
 # RTL and vectors, regenerated when the generator or the configuration changes.
