@@ -1,13 +1,15 @@
 # dialectgen: build, test, emit, verify and benchmark. See README.md and docs/verification.md.
 #
 #   make test             every test: Swift tests, lint, Verilator, Icarus, formal, mutation,
-#                         rtl-out staleness
+#                         FuseSoC and two-netlist integration, rtl-out staleness
 #   make verilate         emit + vectors (when stale) + every testbench under Verilator
 #   make sim-icarus       the same vectors under Icarus Verilog
 #   make formal           equivalence proofs with Yosys
 #   make lint             Verilator -Wall and Yosys on every emitted module
+#   make integration      FuseSoC lists and lints the emitted core; a prefixed netlist links with it
 #   make regress          the whole flow over many configurations
 #   make synth            area, depth and iCE40 Fmax reports, with the FP4/INT4/INT8 comparison
+#   make synth-asic       standard-cell area, minimum period and energy (LIBERTY=file.lib)
 #   make bench            throughput benchmarks (release build)
 #   make bench-cli        the quantize command against cp of the same file (release build)
 #   make fuzz             seeded mutation fuzzing: FUZZ_CASES cases (default 20000), FUZZ_SEED
@@ -48,7 +50,7 @@ ifeq ($(TRACE),1)
 endif
 
 .PHONY: all build release test swift-test lint verilate sim-icarus formal mutation regress \
-        rtl-check emit vectors synth bench bench-cli bench-verilator fuzz format clean tools
+        rtl-check emit vectors synth synth-asic bench bench-cli bench-verilator fuzz format clean tools integration
 
 all: build
 
@@ -60,12 +62,12 @@ release:
 
 # Verilator, Icarus and Yosys from Debian's packages, if missing.
 tools:
-	@scripts/install-tools.sh
+	@scripts/install-tools.sh --asic
 
 # ---------------------------------------------------------------------------------------------
 # Tests
 
-test: tools swift-test lint verilate sim-icarus formal mutation rtl-check
+test: tools swift-test lint verilate sim-icarus formal mutation integration rtl-check
 	@echo "test: everything passed"
 
 swift-test: tools
@@ -96,11 +98,23 @@ $(VECTORS)/testbenches.mk: $(DIALECTGEN) $(CONFIG)
 emit: $(RTL)/manifest.json
 vectors: $(VECTORS)/testbenches.mk
 
-# Names the harness of each module (VECTOR_MODULES, HARNESS_<module>).
+# Names the harness of each module (VECTOR_MODULES, HARNESS_<module>); the report targets need
+# no vectors, so they do not make them.
+ifeq ($(filter-out synth synth-asic build release bench format clean tools,$(MAKECMDGOALS)),)
+ifeq ($(MAKECMDGOALS),)
 -include $(VECTORS)/testbenches.mk
+endif
+else
+-include $(VECTORS)/testbenches.mk
+endif
 
 lint: tools $(RTL)/manifest.json
 	scripts/lint.sh $(RTL)
+
+# FuseSoC (pip, into build/fusesoc-venv) lists the core and runs its lint target, for this
+# configuration and an x_-prefixed one; both netlists lint clean together.
+integration: tools $(RTL)/manifest.json
+	@scripts/integration.sh $(RTL) $(DIALECTGEN) $(DESIGN_FLAGS)
 
 # rtl-out/ must be exactly what `dialectgen emit` writes today.
 rtl-check: $(DIALECTGEN)
@@ -158,6 +172,18 @@ regress: $(DIALECTGEN)
 synth: $(DIALECTGEN)
 	@scripts/install-tools.sh --fpga
 	$(DIALECTGEN) report $(DESIGN_FLAGS) --jobs $(JOBS) --out $(REPORTS) --work $(BUILD)/report
+
+# Standard-cell report: every module mapped to a liberty library with Yosys and ABC (median area
+# of several perturbed runs), minimum clock period with OpenSTA at every pipeline depth, energy
+# per MAC and per block with OpenSTA's report_power (activity from the golden vectors), into
+# $(REPORTS)/asic/. The library is not part of the repository: LIBERTY= names it (by default the
+# NanGate 45 nm Open Cell Library beside the repository, ../shared/asic/).
+LIBERTY ?= ../shared/asic/NangateOpenCellLibrary_typical.lib
+
+synth-asic: $(DIALECTGEN)
+	@scripts/install-tools.sh --asic
+	@test -r "$(LIBERTY)" || { echo "synth-asic: LIBERTY=$(LIBERTY) is not a readable liberty file; give LIBERTY=path/to/cells.lib"; exit 2; }
+	$(DIALECTGEN) report $(DESIGN_FLAGS) --liberty $(LIBERTY) --jobs $(JOBS) --out $(REPORTS)/asic --work $(BUILD)/report-asic
 
 # ---------------------------------------------------------------------------------------------
 # Benchmarks

@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "BlockDialect", targets: ["BlockDialect"]),
     .library(name: "HDL", targets: ["HDL"]),
     .library(name: "DialectHardware", targets: ["DialectHardware"]),
+    .library(name: "DialectReports", targets: ["DialectReports"]),
     .executable(name: "dialectgen", targets: ["dialectgen"]),
   ],
   targets: [
@@ -25,9 +26,13 @@ let package = Package(
     // Generators written in the HDL, with every constant taken from the numerics model.
     // Optimized in debug builds too: it writes hundreds of thousands of golden vectors.
     .target(name: "DialectHardware", dependencies: ["BlockDialect", "HDL"], swiftSettings: optimizedInDebug),
+    // Synthesis reports: runs Yosys, nextpnr and the standard-cell flow on the generated
+    // modules and writes the tables and charts.
+    .target(
+      name: "DialectReports", dependencies: ["BlockDialect", "HDL", "DialectHardware"], swiftSettings: optimizedInDebug),
     // The command-line tool: parses arguments and calls the libraries.
     .executableTarget(
-      name: "dialectgen", dependencies: ["BlockDialect", "HDL", "DialectHardware"]),
+      name: "dialectgen", dependencies: ["BlockDialect", "HDL", "DialectHardware", "DialectReports"]),
 
     // Helpers shared by the test targets (temporary directories, the repository root, the
     // fuzzers' mutators).
@@ -36,6 +41,9 @@ let package = Package(
     .testTarget(name: "HDLTests", dependencies: ["HDL", "TestSupport"]),
     .testTarget(
       name: "DialectHardwareTests", dependencies: ["DialectHardware", "BlockDialect", "HDL", "TestSupport"]),
+    .testTarget(
+      name: "DialectReportsTests",
+      dependencies: ["DialectReports", "DialectHardware", "BlockDialect", "HDL", "TestSupport"]),
     .testTarget(name: "DialectgenTests", dependencies: ["dialectgen", "BlockDialect", "TestSupport"]),
   ]
 )

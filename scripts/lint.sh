@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lints every module of an emitted RTL directory: Verilator --lint-only -Wall, and Yosys
-# synth + check -assert with no latches. Any warning from either tool fails the run.
+# coarse-grain synthesis (memories stay memories) + check -assert with no latches. Any warning
+# from either tool fails the run.
 #
 #   scripts/lint.sh DIR [MODULE ...]     (default: every DIR/*.v)
 set -euo pipefail
@@ -24,7 +25,7 @@ for m in "${modules[@]}"; do
     echo "lint: $m: verilator:"; sed 's/^/  /' "$log/v.txt"; bad=1
   fi
   files=$(echo "$dir"/*.v)
-  if ! yosys -q -l "$log/y.txt" -p "read_verilog $files; hierarchy -check -top $m; synth -top $m; check -assert; select -assert-none t:\$_DLATCH_* t:\$_DLATCHSR_* t:\$dlatch t:\$adlatch" >/dev/null 2>&1 \
+  if ! yosys -q -l "$log/y.txt" -p "read_verilog $files; hierarchy -check -top $m; synth -top $m -run begin:fine; check -assert; select -assert-none t:\$_DLATCH_* t:\$_DLATCHSR_* t:\$dlatch t:\$adlatch" >/dev/null 2>&1 \
      || grep -qi "warning" "$log/y.txt"; then
     echo "lint: $m: yosys:"; grep -iE "warning|error" "$log/y.txt" | sed 's/^/  /' | head -20; bad=1
   fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Mutation test: in a scratch copy of the RTL, flips one bit of one decoder table entry, then
-# one bit of one entry of the selector's membership table, and checks that the Verilator
-# testbench and the formal proof each catch every mutation with a readable message.
+# Mutation test: in a scratch copy of the RTL, flips one bit of one decoder table entry, one
+# bit of one entry of the two-stage selector's membership table and one bit of one entry of the
+# neighbour-group selector's residual table, and checks that the Verilator testbench and the
+# formal proof each catch every mutation with a readable message.
 #
 #   scripts/mutation-test.sh RTL_DIR VECTOR_DIR
 set -uo pipefail
@@ -39,7 +40,8 @@ mutate() {
   mv "$file.mutated" "$file"
 }
 
-for case in "bd_decoder tb_decoder magnitude_7" "bd_membership tb_membership member0"; do
+for case in "bd_decoder tb_decoder magnitude_7" "bd_membership tb_membership member0" \
+  "bd_neighbor_errors tb_neighbor_errors slot1"; do
   set -- $case
   module=$1 harness=$2 table=$3
   scratch="$work/$module"

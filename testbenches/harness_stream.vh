@@ -14,11 +14,10 @@
     noise <= next_noise(noise);
     reset_n <= cycle >= 2;
     if (received == count) begin
-      finish;
+      finish(0);
     end else if (idle > 1000 + 4 * `LATENCY) begin
       $display("%s: timeout: no output for %0d cycles after %0d of %0d vectors", `DUT_NAME, idle, received, count);
-      failed <= failed + 1;
-      finish;
+      finish(1);
     end
     if (reset_n && out_valid && out_ready) begin
       check(received, stimulus[received], expected[received], actual);

@@ -32,12 +32,15 @@
     end
   endtask
 
-  task automatic finish;
+  // Prints the summary and stops; `extra` failures are counted that the caller found in this
+  // same cycle (a non-blocking update of `failed` would not be seen yet).
+  task automatic finish(input integer extra);
     begin
       if (count < `VECTOR_COUNT)
-        $display("%s: first %0d of %0d vectors: %0d passed, %0d failed", `DUT_NAME, count, `VECTOR_COUNT, passed, failed);
+        $display("%s: first %0d of %0d vectors: %0d passed, %0d failed", `DUT_NAME, count, `VECTOR_COUNT, passed,
+                 failed + extra);
       else
-        $display("%s: %0d passed, %0d failed", `DUT_NAME, passed, failed);
+        $display("%s: %0d passed, %0d failed", `DUT_NAME, passed, failed + extra);
       $finish;
     end
   endtask

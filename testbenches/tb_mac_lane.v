@@ -1,4 +1,5 @@
-// Harness for the MAC lanes (formatbook lanes with codes, integer lanes with w_i and a_i):
+// Harness for the MAC lanes (formatbook lanes with codes or decoded sign and magnitude,
+// integer lanes with w_i and a_i):
 // vector k is applied during cycle k; the sum after rising edge k is compared at edge k + 1.
 `include "config.vh"
 `default_nettype none
@@ -19,6 +20,11 @@ module tb_mac_lane (
 `ifdef HAS_W_I
     .w_i(applied[`OFFSET_W_I +: `WIDTH_W_I]),
     .a_i(applied[`OFFSET_A_I +: `WIDTH_A_I]),
+`elsif HAS_W_MAGNITUDE_I
+    .w_sign_i(applied[`OFFSET_W_SIGN_I]),
+    .w_magnitude_i(applied[`OFFSET_W_MAGNITUDE_I +: `WIDTH_W_MAGNITUDE_I]),
+    .a_sign_i(applied[`OFFSET_A_SIGN_I]),
+    .a_magnitude_i(applied[`OFFSET_A_MAGNITUDE_I +: `WIDTH_A_MAGNITUDE_I]),
 `else
 `ifdef HAS_W_DIALECT_I
     .w_dialect_i(applied[`OFFSET_W_DIALECT_I +: `WIDTH_W_DIALECT_I]),
@@ -34,7 +40,7 @@ module tb_mac_lane (
     if (!reset_n) begin
       reset_n <= cycle >= 1;
     end else if (index == count + 1) begin
-      finish;
+      finish(0);
     end else begin
       if (index > 0) check(index - 1, stimulus[index - 1], expected[index - 1], actual);
       index <= index + 1;

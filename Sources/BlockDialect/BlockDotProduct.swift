@@ -56,6 +56,13 @@ public struct BlockAccumulator: Hashable, Sendable {
     scaleExponent = -2 * format.exponentBias - 2
   }
 
+  /// Creates an empty accumulator of `width` bits whose least significant bit weighs
+  /// `2^scaleExponent` (for an ``IntegerBlockFormat``, its ``IntegerBlockFormat/scaleExponent``).
+  public init(width: Int, scaleExponent: Int) {
+    self.width = width
+    self.scaleExponent = scaleExponent
+  }
+
   /// The largest value the register holds, 2^(width-1) - 1.
   public var upperBound: BigInteger { BigInteger.powerOfTwo(width - 1) - BigInteger(1) }
   /// The smallest value the register holds, -2^(width-1).

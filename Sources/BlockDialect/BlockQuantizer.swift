@@ -5,6 +5,10 @@ public enum DialectSelector: String, Sendable, Hashable, CaseIterable {
   case leastSquares = "weight"
   /// The activation path: the two-stage hardware selector on the rounded views q.
   case twoStage = "activation"
+  /// The activation path's second online selector: the stage-1 group and the next lower
+  /// group's members, scored by the sum of saturated squared view errors
+  /// (``NeighborGroupTables``).
+  case neighborGroups = "neighbor"
   /// The reference the paper compares the two-stage selector against: on the same q views,
   /// the dialect of the whole book with the smallest sum of squared quarter-unit errors
   /// `min_k |q - 2 m_k|`; a tie goes to the lowest id.
@@ -35,7 +39,7 @@ public struct BlockOutcome: Hashable, Sendable {
 ///
 /// This is the golden model and the fast path at once: every decision is made on values
 /// that are exact (powers of two scale Float inputs exactly into Double, and every cost is an
-/// integer below 2^53), so results are bit-exact with NUMERICS.md and with the hardware.
+/// integer below 2^53), so results are bit-exact with docs/numerics.md and with the hardware.
 public struct BlockQuantizer: Sendable {
   /// The block layout and formatbook.
   public let format: BlockFormat
@@ -55,16 +59,18 @@ public struct BlockQuantizer: Sendable {
   ///   - input: The format the elements came from (FP16 and BF16 inputs are exact Floats;
   ///     the format only decides the saturation value of an infinity).
   ///   - maximumExponentField: Overrides 2^w - 1 (MXFP4 uses 254).
+  ///   - neighborCost: The neighbour-group selector's cost of an element: the specified
+  ///     `min(err, 7)^2` unless an alternative is being measured.
   public init(
     format: BlockFormat, selector: DialectSelector, input: ElementFormat = .float32,
-    maximumExponentField: Int? = nil
+    maximumExponentField: Int? = nil, neighborCost: NeighborCost = .specified
   ) {
     self.format = format
     self.selector = selector
     self.input = input
     exponentRule = SharedExponentRule(
       bias: format.exponentBias, maximumField: maximumExponentField ?? format.maximumExponentField)
-    tables = QuantizerTables(book: format.formatbook)
+    tables = QuantizerTables(book: format.formatbook, neighborCost: neighborCost)
   }
 
   /// Quantizes one block given as Floats (fewer than n elements are padded with zeros).
@@ -129,17 +135,21 @@ public struct BlockQuantizer: Sendable {
       } else {
         var largestView = 0
         var counts = SIMD16<UInt16>(repeating: 0)
+        // Per q, one lane per dialect: summed over the block, the stage-2 counts (two-stage)
+        // or every dialect's neighbour-group cost at once.
+        let perView = selector == .neighborGroups ? tables.neighborViewCost : tables.membership
         for i in 0..<count {
           let (key, q) = ScaledView.encodingKeyAndRoundedView(Double(abs(elements[i])) * scale)
           keys[i] = UInt8(key)
           views[i] = UInt8(q)
           largestView = max(largestView, q)
-          counts &+= tables.membership[q]
+          counts &+= perView[q]
         }
-        dialect =
-          selector == .twoStage
-          ? tables.twoStageChoice(largestView: largestView, counts: counts)
-          : tables.viewMeanSquareChoice(views: views, count: count)
+        switch selector {
+        case .twoStage: dialect = tables.twoStageChoice(largestView: largestView, counts: counts)
+        case .neighborGroups: dialect = tables.neighborChoice(largestView: largestView, costs: counts)
+        case .viewMeanSquare, .leastSquares: dialect = tables.viewMeanSquareChoice(views: views, count: count)
+        }
       }
       let encode = tables.encode + dialect * Formatbook.encodingKeyCount
       for i in 0..<count {

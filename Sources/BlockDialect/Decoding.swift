@@ -1,8 +1,17 @@
+extension Formatbook {
+  /// The decoded value of a raw 4-bit code in dialect `dialect`, as a signed half-unit integer
+  /// `+-m_D[k]` (bit 3 the sign, bits 2...0 the index k). This is the one definition of
+  /// decoding every golden value (tensor decoding, hardware vectors, formal references) uses.
+  @inlinable public func halfUnits(dialect: Int, code: UInt8) -> Int {
+    let magnitude = dialects[dialect].magnitudes[Int(code & 0x7)]
+    return code & 0x8 != 0 ? -magnitude : magnitude
+  }
+}
+
 extension BlockFormat {
   /// A decoded element as a signed half-unit integer, +-m_D[k] in -15...15.
   public func halfUnits(of code: ElementCode, dialect: Int) -> Int {
-    let magnitude = formatbook.dialects[dialect].magnitudes[code.index]
-    return code.isNegative ? -magnitude : magnitude
+    formatbook.halfUnits(dialect: dialect, code: code.rawValue)
   }
 
   /// The exact value of `halfUnits / 2 * 2^(E - b)` as a Double (exact for every format

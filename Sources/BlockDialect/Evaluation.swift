@@ -207,3 +207,23 @@ private func evaluateChunk(
     return (errors, statistics)
   }
 }
+
+extension BlockQuantizer {
+  /// Signal and error energy of quantizing `values` in consecutive blocks of the format's size
+  /// with this quantizer and decoding them again (the last block padded with zeros).
+  public func errorStatistics(of values: [Float]) -> ErrorStatistics {
+    var statistics = ErrorStatistics()
+    let n = format.blockSize
+    for start in stride(from: 0, to: values.count, by: n) {
+      let block = Array(values[start..<min(values.count, start + n)])
+      let decoded = format.decode(quantize(block).block)
+      for (x, y) in zip(block, decoded) {
+        let error = Double(x) - Double(y)
+        statistics.signalEnergy += Double(x) * Double(x)
+        statistics.errorEnergy += error * error
+      }
+      statistics.count += block.count
+    }
+    return statistics
+  }
+}

@@ -22,6 +22,16 @@ final class QuantizerTables: @unchecked Sendable {
   /// range; summing these over a block gives every dialect's stage-2 count at once.
   let membership: UnsafeMutablePointer<SIMD16<UInt16>>
 
+  // Neighbour-group selector:
+  /// Per rounded view q: one lane per dialect, its neighbour-group cost (`min(err_d(q), 7)^2`
+  /// as specified); summed over a block (at most 256 x 49, so UInt16 lanes never wrap), every
+  /// dialect's cost at once.
+  let neighborViewCost: UnsafeMutablePointer<SIMD16<UInt16>>
+  /// Per truncated maximum h (0...15): the candidates, ascending id, in `neighborCandidates`.
+  let neighborStart: UnsafeMutablePointer<Int>
+  let neighborCount: UnsafeMutablePointer<Int>
+  let neighborCandidates: UnsafeMutablePointer<Int>
+
   // Weight path (least squares), per encoding key, one lane per dialect:
   /// The magnitude m (half-units) each dialect encodes the key to.
   let magnitude: UnsafeMutablePointer<CostVector>
@@ -33,7 +43,7 @@ final class QuantizerTables: @unchecked Sendable {
   // MSE reference: squared quarter-unit error per (dialect, q): `squaredError[d * 32 + q]`.
   let squaredViewError: [Int]
 
-  init(book: Formatbook) {
+  init(book: Formatbook, neighborCost: NeighborCost = .specified) {
     self.book = book
     dialectCount = book.dialects.count
     let keyCount = Formatbook.encodingKeyCount
@@ -61,6 +71,24 @@ final class QuantizerTables: @unchecked Sendable {
       var lanes = SIMD16<UInt16>(repeating: 0)
       for d in 0..<dialectCount { lanes[d] = UInt16((book.beneficialRanges[d] >> UInt32(q)) & 1) }
       membership[q] = lanes
+    }
+
+    neighborViewCost = .allocate(capacity: Formatbook.quarterUnitViewCount)
+    for q in 0..<Formatbook.quarterUnitViewCount {
+      var lanes = SIMD16<UInt16>(repeating: 0)
+      for d in 0..<dialectCount { lanes[d] = UInt16(neighborCost.of(book.dialects[d].quarterUnitError(q))) }
+      neighborViewCost[q] = lanes
+    }
+    let neighbor = NeighborGroupTables(book: book, cost: neighborCost)
+    let lists = neighbor.candidates.map { Array(Set($0)).sorted() }
+    neighborCandidates = .allocate(capacity: lists.map(\.count).reduce(0, +))
+    neighborCandidates.initialize(from: lists.flatMap { $0 }, count: lists.map(\.count).reduce(0, +))
+    neighborStart = .allocate(capacity: maximumCount)
+    neighborCount = .allocate(capacity: maximumCount)
+    for h in 0..<maximumCount {
+      let group = book.groupIndex(forTruncatedMaximum: h)
+      neighborStart[h] = lists[..<group].map(\.count).reduce(0, +)
+      neighborCount[h] = lists[group].count
     }
 
     magnitude = .allocate(capacity: keyCount)
@@ -91,6 +119,10 @@ final class QuantizerTables: @unchecked Sendable {
     groupSize.deallocate()
     members.deallocate()
     membership.deallocate()
+    neighborViewCost.deallocate()
+    neighborStart.deallocate()
+    neighborCount.deallocate()
+    neighborCandidates.deallocate()
     encode.deallocate()
     magnitude.deallocate()
     magnitudeSquared.deallocate()
@@ -106,6 +138,20 @@ final class QuantizerTables: @unchecked Sendable {
     for member in UnsafeBufferPointer(start: members + first + 1, count: groupSize[h] - 1)
     where counts[member] > counts[best] {
       best = member
+    }
+    return best
+  }
+
+  /// The neighbour-group selector, given the block's largest q and the sum of
+  /// ``neighborViewCost`` over its elements: the cheapest candidate, ties to the lowest id.
+  @inline(__always)
+  func neighborChoice(largestView: Int, costs: SIMD16<UInt16>) -> Int {
+    let h = largestView >> 1
+    let first = neighborStart[h]
+    var best = neighborCandidates[first]
+    for candidate in UnsafeBufferPointer(start: neighborCandidates + first + 1, count: neighborCount[h] - 1)
+    where costs[candidate] < costs[best] {
+      best = candidate
     }
     return best
   }

@@ -35,7 +35,7 @@ public struct SharedExponentRule: Hashable, Sendable {
   }
 }
 
-/// The fixed-point views of one element, as the hardware keeps them (NUMERICS.md).
+/// The fixed-point views of one element, as the hardware keeps them (docs/numerics.md).
 public struct ScaledView: Hashable, Sendable {
   /// t = min(floor(4a), 31): the truncated view, for encoding.
   public let truncated: Int

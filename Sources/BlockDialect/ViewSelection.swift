@@ -1,6 +1,6 @@
 extension Formatbook {
   /// The activation path's choice for a block whose rounded views are `views` (each 0...31),
-  /// written directly from NUMERICS.md as the reference for the hardware selector: the group
+  /// written directly from docs/numerics.md as the reference for the hardware selector: the group
   /// for `h = floor(max q / 2)`, then the member whose beneficial range holds the most views
   /// (a tie goes to the lowest id).
   public func twoStageDialect(views: [Int]) -> Int {
@@ -34,5 +34,18 @@ extension Formatbook {
     let (field, _) = rule.field(forMaximum: finite.map(abs).max() ?? 0)
     let scale = rule.quarterUnitScale(field: field)
     return finite.map { ScaledView(quarterUnits: Double(abs($0)) * scale).rounded }
+  }
+}
+
+extension Formatbook {
+  /// Stage 2's membership of a rounded view `q` in group `group`: bit j is set when q lies in
+  /// the beneficial range of the group's member j (always 0 for a group of one).
+  public func memberBits(group: Int, view q: Int) -> Int {
+    var bits = 0
+    for (position, member) in groups[group].members.enumerated() where (beneficialRanges[member] >> UInt32(q)) & 1 == 1
+    {
+      bits |= 1 << position
+    }
+    return bits
   }
 }

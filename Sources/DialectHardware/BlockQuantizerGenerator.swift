@@ -1,8 +1,8 @@
 import BlockDialect
 import HDL
 
-/// The online block quantizer (the activation path of NUMERICS.md): n FP16 or BF16 elements
-/// in, one packed block out (exponent field, dialect id, n codes, `nonfinite` flag).
+/// The online block quantizer (the activation path of docs/numerics.md): n FP16 or BF16
+/// elements in, one packed block out (exponent field, dialect id, n codes, `nonfinite` flag).
 ///
 /// Datapath, per block:
 /// 1. every element's fields, with the non-finite rule (an infinity becomes the largest
@@ -11,29 +11,41 @@ import HDL
 ///    exponent `E = clamp(floor(log2 amax) - 2 + b, 0, 2^w - 1)`;
 /// 3. per element, the significand shifted by `E`'s offset into the truncated view t, the
 ///    rounded view q and the sticky bit;
-/// 4. the two-stage selector on the q views;
+/// 4. the configured online selector (two-stage or neighbour-group) on the q views;
 /// 5. per element, the code: seven threshold comparisons of t against the chosen dialect's
 ///    midpoints (the book's tie rule, using the sticky bit for ties to even), and the sign.
 ///
 /// Streaming with valid/ready; the pipeline depth (0 to 5) places registers at the stage
-/// boundaries in ``stagePriority`` order; throughput is one block per cycle.
+/// boundaries in ``boundaries(for:)`` priority order; throughput is one block per cycle at every
+/// depth. The ports are the same at every depth (`clk_i` and `rst_ni` are there even when
+/// nothing is registered).
 public struct BlockQuantizerGenerator: Sendable {
-  /// Every boundary the datapath can be cut at, in datapath order.
-  public static let stages = ["maximum", "align", "membership", "count", "select"]
-  /// The boundaries registered for depth 1, 2, ...: depth d registers the first d.
-  public static let stagePriority = ["align", "count", "maximum", "membership", "select"]
+  /// Every boundary the datapath can be cut at, in datapath order, and the order in which
+  /// depth 1, 2, ... registers them: "tree" halfway down the maximum tree, then the selector's
+  /// two boundaries (after its per-element stage, after its block sums) between `align` and
+  /// `select`.
+  public static func boundaries(for selector: OnlineSelector) -> PipelineBoundaries {
+    let (perElement, sums) =
+      selector == .twoStage ? ("membership", "count") : ("errors", "sums")
+    return PipelineBoundaries(
+      stages: ["tree", "maximum", "align", perElement, sums, "select"],
+      priority: ["align", sums, "maximum", perElement, "select", "tree"])
+  }
 
   public let configuration: HardwareConfiguration
-  public let prefix: String
 
-  /// The activation-path quantizer of the numerics library: the golden model.
+  /// The activation-path quantizer of the numerics library, with the configured selector: the
+  /// golden model.
   let goldenModel: BlockQuantizer
 
-  public init(configuration: HardwareConfiguration, prefix: String = "bd") {
+  public init(configuration: HardwareConfiguration) {
     self.configuration = configuration
-    self.prefix = prefix
-    goldenModel = BlockQuantizer(format: configuration.format, selector: .twoStage, input: configuration.input)
+    goldenModel = BlockQuantizer(
+      format: configuration.format, selector: configuration.selector.dialectSelector, input: configuration.input,
+      neighborCost: configuration.neighborCost)
   }
+
+  var boundaries: PipelineBoundaries { Self.boundaries(for: configuration.selector) }
 
   var format: BlockFormat { configuration.format }
   var input: ElementFormat { configuration.input }
@@ -53,25 +65,129 @@ public struct BlockQuantizerGenerator: Sendable {
   /// Width of the aligned value: significand, left-shift room, kept fraction.
   var alignedWidth: Int { significandWidth + Self.leftShiftRoom + keptFractionBits }
 
-  /// Builds `<prefix>_block_quantizer` (with the selector units it instantiates).
-  public func build(groupSelect: Module?, membership: Module?) throws -> GeneratedModule {
-    let m = ModuleBuilder("\(prefix)_block_quantizer")
-    m.headerLines = configuration.headerLines(
-      generator: "BlockQuantizerGenerator",
-      summary: "Block quantizer: \(n) \(input.rawValue) elements to one BlockDialect block (activation path)")
-    let registered = Set(Self.stagePriority.prefix(depth))
-    let valid = m.input("valid_i", width: 1, comment: "elements_i holds a block")
-    let ready = m.input("ready_i", width: 1, comment: "the consumer takes the output block this cycle")
-    let packed = m.input(
+  /// One element's fields after the non-finite rule (crosses `maximum`).
+  struct ElementFields: SignalBundle {
+    var sign: Signal
+    var exponent: Signal
+    var significand: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      ElementFields(
+        sign: transform("sign", sign), exponent: transform("exponent", exponent),
+        significand: transform("significand", significand))
+    }
+  }
+
+  /// What crosses `maximum`: the largest magnitude's key, the non-finite flag and every
+  /// element's fields.
+  struct MaximumStage: SignalBundle {
+    var largest: Signal
+    var nonfinite: Signal
+    var lanes: [ElementFields]
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      MaximumStage(
+        largest: transform("largest", largest), nonfinite: transform("nonfinite", nonfinite),
+        lanes: nested("lane", lanes, transform))
+    }
+  }
+
+  /// What crosses `tree`, halfway down the maximum tree: the partial maxima, the non-finite
+  /// flag and every element's fields.
+  struct TreeStage: SignalBundle {
+    var partials: [Signal]
+    var nonfinite: Signal
+    var lanes: [ElementFields]
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      TreeStage(
+        partials: partials.enumerated().map { transform("partial\($0.offset)", $0.element) },
+        nonfinite: transform("nonfinite", nonfinite), lanes: nested("lane", lanes, transform))
+    }
+  }
+
+  /// What encoding needs of one element: its sign, truncated view and sticky bit.
+  struct EncodingLane: SignalBundle {
+    var sign: Signal
+    var truncated: Signal
+    var whole: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      EncodingLane(
+        sign: transform("sign", sign), truncated: transform("truncated", truncated), whole: transform("whole", whole))
+    }
+  }
+
+  /// What the selector's stages carry to encoding: the block's exponent and non-finite flag,
+  /// and every element's encoding fields.
+  struct Encoding: SignalBundle {
+    var exponent: Signal
+    var nonfinite: Signal
+    var lanes: [EncodingLane]
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      Encoding(
+        exponent: transform("exponent", exponent), nonfinite: transform("nonfinite", nonfinite),
+        lanes: nested("lane", lanes, transform))
+    }
+  }
+
+  /// What crosses `align`: the encoding fields and the rounded views the selector reads.
+  struct AlignStage: SignalBundle {
+    var encoding: Encoding
+    var rounded: [Signal]
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      // Each lane's rounded view is named next to its other fields: lane<i>_rounded.
+      AlignStage(
+        encoding: encoding.mapSignals(transform),
+        rounded: rounded.enumerated().map { transform("lane\($0.offset)_rounded", $0.element) })
+    }
+  }
+
+  /// What crosses `select`: the encoding fields and the chosen dialect (none for a book of one).
+  struct SelectStage: SignalBundle {
+    var encoding: Encoding
+    var dialect: Signal?
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      SelectStage(encoding: encoding.mapSignals(transform), dialect: nested("dialect", dialect, transform))
+    }
+  }
+
+  /// The quantizer's outputs, before the output register slice.
+  struct Outputs: SignalBundle {
+    var exponent: Signal
+    var dialect: Signal?
+    var codes: Signal
+    var nonfinite: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      Outputs(
+        exponent: transform("exponent", exponent), dialect: nested("dialect", dialect, transform),
+        codes: transform("codes", codes), nonfinite: transform("nonfinite", nonfinite))
+    }
+  }
+
+  /// Builds `bd_block_quantizer` with the logic of its online selector (nil for a book of one
+  /// dialect: nothing to select).
+  func build(selector: (any OnlineSelectorLogic)?) throws -> GeneratedModule {
+    let m = ModuleBuilder(configuration.moduleName("bd_block_quantizer"))
+    m.declareClockAndReset()
+    let ports = StreamingPorts(m, slices: configuration.registerSlices, validMeans: "elements_i holds a block")
+    let elements = m.input(
       "elements_i", width: input.bitWidth * n,
       comment:
-        "n \(input.rawValue) elements, element i in bits \(input.bitWidth)i+\(input.bitWidth - 1)..\(input.bitWidth)i")
+        "n \(input.rawValue) elements, element i in bits \(input.bitWidth)i+\(input.bitWidth - 1)..\(input.bitWidth)i"
+    )
+    let packed = ports.input(NamedSignal(name: "elements", signal: elements)).signal
     let pipe = Pipeline(
-      m, name: "quantizer", valid: valid, ready: ready, stages: Self.stages, registered: registered)
+      m, name: "quantizer", valid: ports.valid, ready: ports.pipelineReady, stages: boundaries.stages,
+      registered: boundaries.registered(depth: depth))
 
     // 1. Fields, with infinities and NaNs replaced.
     var keys: [Signal] = []
-    var lanes: [(sign: Signal, exponent: Signal, significand: Signal)] = []
+    var lanes: [ElementFields] = []
     var nonfiniteBits: [Signal] = []
     let allOnes = (1 << inputExponentWidth) - 1
     for lane in 0..<n {
@@ -88,24 +204,25 @@ public struct BlockQuantizerGenerator: Sendable {
         mux(special, mux(nan, 0, .constant((1 << fractionWidth) - 1, width: fractionWidth)), rawFraction))
       let sign = m.wire("lane\(lane)_sign", x[input.bitWidth - 1] && !nan)
       keys.append(concatenate(exponent, fraction))
-      lanes.append((sign, exponent, concatenate(exponent.orReduced(), fraction)))
+      lanes.append(
+        ElementFields(sign: sign, exponent: exponent, significand: concatenate(exponent.orReduced(), fraction)))
       nonfiniteBits.append(special)
     }
     let nonfinite = m.wire(
       "nonfinite", concatenate(nonfiniteBits).orReduced(), comment: "an element was an infinity or NaN")
 
     // 2. The largest magnitude and the shared exponent.
-    let largest = m.maximumTree("magnitude_maximum", keys)
-    let maximumStage = pipe.boundary(
-      "maximum",
-      [("largest", largest), ("nonfinite", nonfinite)]
-        + lanes.enumerated().flatMap { lane, fields in
-          [
-            ("lane\(lane)_sign", fields.sign), ("lane\(lane)_exponent", fields.exponent),
-            ("lane\(lane)_significand", fields.significand),
-          ]
-        })
-    let exponent = sharedExponent(in: m, largest: maximumStage[0])
+    // The "tree" boundary halfway down the maximum tree.
+    var carried = TreeStage(partials: [], nonfinite: nonfinite, lanes: lanes)
+    let levels = bitWidth(of: keys.count - 1)
+    let largest = m.maximumTree("magnitude_maximum", keys) { level, values in
+      guard level == levels / 2 else { return values }
+      carried = pipe.boundary("tree", TreeStage(partials: values, nonfinite: carried.nonfinite, lanes: carried.lanes))
+      return carried.partials
+    }
+    let maximum = pipe.boundary(
+      "maximum", MaximumStage(largest: largest, nonfinite: carried.nonfinite, lanes: carried.lanes))
+    let exponent = sharedExponent(in: m, largest: maximum.largest)
 
     // 3. Alignment: t, q and the sticky bit per element.
     let shiftBase = m.wire(
@@ -113,109 +230,56 @@ public struct BlockQuantizerGenerator: Sendable {
       exponent.extended(to: exponent.width + 1).asSigned + .constant(alignmentOffset, width: 10, signed: true),
       comment: "E + \(alignmentOffset): the right shift of an element with exponent field 1, plus \(Self.leftShiftRoom)"
     )
-    var aligned: [(name: String, signal: Signal)] = [
-      ("exponent", exponent), ("nonfinite", maximumStage[1]),
-    ]
-    for lane in 0..<n {
-      let sign = maximumStage[2 + 3 * lane]
-      let laneExponent = maximumStage[3 + 3 * lane]
-      let significand = maximumStage[4 + 3 * lane]
-      let views = align(in: m, lane: lane, base: shiftBase, exponent: laneExponent, significand: significand)
-      aligned += [
-        ("lane\(lane)_sign", sign), ("lane\(lane)_truncated", views.truncated), ("lane\(lane)_rounded", views.rounded),
-        ("lane\(lane)_whole", views.whole),
-      ]
+    var encodingLanes: [EncodingLane] = []
+    var rounded: [Signal] = []
+    for (lane, fields) in maximum.lanes.enumerated() {
+      let views = align(in: m, lane: lane, base: shiftBase, exponent: fields.exponent, significand: fields.significand)
+      encodingLanes.append(EncodingLane(sign: fields.sign, truncated: views.truncated, whole: views.whole))
+      rounded.append(views.rounded)
     }
-    let alignStage = pipe.boundary("align", aligned)
-    let blockExponent = alignStage[0]
-    var blockNonfinite = alignStage[1]
-    var signs = (0..<n).map { alignStage[2 + 4 * $0] }
-    var truncated = (0..<n).map { alignStage[3 + 4 * $0] }
-    let rounded = (0..<n).map { alignStage[4 + 4 * $0] }
-    var whole = (0..<n).map { alignStage[5 + 4 * $0] }
-    var carriedExponent = blockExponent
+    let aligned = pipe.boundary(
+      "align",
+      AlignStage(
+        encoding: Encoding(exponent: exponent, nonfinite: maximum.nonfinite, lanes: encodingLanes), rounded: rounded))
 
     // 4. The selector, carrying what encoding needs through its stages.
-    var dialect: Signal? = nil
-    if book.dialects.count > 1, let groupSelect {
-      let generator = SelectorGenerator(configuration: configuration, prefix: prefix)
-      dialect = generator.selectorLogic(in: m, views: rounded, groupSelect: groupSelect, membership: membership) {
-        stage, signals in
-        var carried = signals
-        carried.append(("exponent", carriedExponent))
-        carried.append(("nonfinite", blockNonfinite))
-        for lane in 0..<n {
-          carried += [
-            ("lane\(lane)_sign", signs[lane]), ("lane\(lane)_truncated", truncated[lane]),
-            ("lane\(lane)_whole", whole[lane]),
-          ]
-        }
-        let out = pipe.boundary(stage, carried)
-        let base = signals.count
-        carriedExponent = out[base]
-        blockNonfinite = out[base + 1]
-        for lane in 0..<n {
-          signs[lane] = out[base + 2 + 3 * lane]
-          truncated[lane] = out[base + 3 + 3 * lane]
-          whole[lane] = out[base + 4 + 3 * lane]
-        }
-        return Array(out.prefix(base))
-      }
+    let selected: SelectStage
+    if let selector {
+      let choice = selector.choose(in: m, views: aligned.rounded, pipeline: pipe, carrying: aligned.encoding)
+      selected = pipe.boundary("select", SelectStage(encoding: choice.carried, dialect: choice.dialect))
     } else {
-      // No selector: the carried signals still cross the selector's boundaries.
-      for stage in ["membership", "count"] {
-        var carried: [(name: String, signal: Signal)] = [("exponent", carriedExponent), ("nonfinite", blockNonfinite)]
-        for lane in 0..<n {
-          carried += [
-            ("lane\(lane)_sign", signs[lane]), ("lane\(lane)_truncated", truncated[lane]),
-            ("lane\(lane)_whole", whole[lane]),
-          ]
-        }
-        let out = pipe.boundary(stage, carried)
-        carriedExponent = out[0]
-        blockNonfinite = out[1]
-        for lane in 0..<n {
-          signs[lane] = out[2 + 3 * lane]
-          truncated[lane] = out[3 + 3 * lane]
-          whole[lane] = out[4 + 3 * lane]
-        }
-      }
+      // No selector: the encoding fields still cross the selector's boundaries.
+      var carried = aligned.encoding
+      let selectorStages = boundaries.stages.drop { $0 != "align" }.dropFirst().prefix { $0 != "select" }
+      for stage in selectorStages { carried = pipe.boundary(stage, carried) }
+      selected = pipe.boundary("select", SelectStage(encoding: carried, dialect: nil))
     }
-    var selectStage: [(name: String, signal: Signal)] = [("exponent", carriedExponent), ("nonfinite", blockNonfinite)]
-    if let dialect { selectStage.append(("dialect", dialect)) }
-    for lane in 0..<n {
-      selectStage += [
-        ("lane\(lane)_sign", signs[lane]), ("lane\(lane)_truncated", truncated[lane]),
-        ("lane\(lane)_whole", whole[lane]),
-      ]
-    }
-    let selected = pipe.boundary("select", selectStage)
-    let offset = dialect == nil ? 2 : 3
-    let finalDialect: Signal? = dialect == nil ? nil : selected[2]
 
     // 5. Encoding.
-    let thresholds = midpoints(in: m, dialect: finalDialect)
-    let codes = (0..<n).map { lane in
+    let thresholds = midpoints(in: m, dialect: selected.dialect)
+    let codes = selected.encoding.lanes.enumerated().map { lane, fields in
       encode(
-        in: m, lane: lane, thresholds: thresholds, sign: selected[offset + 3 * lane],
-        truncated: selected[offset + 1 + 3 * lane], whole: selected[offset + 2 + 3 * lane])
+        in: m, lane: lane, thresholds: thresholds, sign: fields.sign, truncated: fields.truncated, whole: fields.whole)
     }
-    let (validOut, readyOut) = pipe.finish()
-    m.output("ready_o", readyOut, comment: "elements_i is taken this cycle")
-    m.output("valid_o", validOut, comment: "the outputs hold a block")
-    m.output("exponent_o", selected[0], comment: "shared exponent field E")
-    if let finalDialect { m.output("dialect_o", finalDialect, comment: "dialect id") }
-    m.output("codes_o", concatenate(codes.reversed()), comment: "n codes, element i in bits 4i+3..4i")
-    m.output("nonfinite_o", selected[1], comment: "the block held an infinity or NaN")
-    return GeneratedModule(
-      kind: .blockQuantizer, module: try m.build(),
-      summary: "online block quantizer: \(input.rawValue) elements to exponent, dialect and codes (two-stage selector)",
-      latency: pipe.latency, handshake: .validReady, throughput: "1 block per cycle",
+    let outputs = ports.output(
+      from: pipe,
+      Outputs(
+        exponent: selected.encoding.exponent, dialect: selected.dialect, codes: concatenate(codes.reversed()),
+        nonfinite: selected.encoding.nonfinite))
+    m.output("exponent_o", outputs.exponent, comment: "shared exponent field E")
+    if let dialect = outputs.dialect { m.output("dialect_o", dialect, comment: "dialect id") }
+    m.output("codes_o", outputs.codes, comment: "n codes, element i in bits 4i+3..4i")
+    m.output("nonfinite_o", outputs.nonfinite, comment: "the block held an infinity or NaN")
+    return try m.generated(
+      .blockQuantizer, generator: "BlockQuantizerGenerator",
+      summary:
+        "Block quantizer: \(n) \(input.rawValue) elements to one BlockDialect block (activation path, two-stage selector)",
+      latency: pipe.latency + ports.sliceLatency, handshake: .validReady, throughput: "1 block per cycle",
       parameters: [
-        ("formatbook", .string(book.name)), ("block_size", .integer(n)), ("input", .string(input.rawValue)),
-        ("pipeline_depth", .integer(depth)),
-        ("registered_stages", .array(Self.stages.filter(registered.contains).map { .string($0) })),
-      ])
+        configuration.bookParameter(), configuration.blockSizeParameter,
+      ] + configuration.exponentParameters + [
+        ("input", .string(input.rawValue)), ("selector", .string(configuration.selector.rawValue)),
+      ] + configuration.pipelineParameters(.blockQuantizer))
   }
 
   /// `bias_in + fraction bits - b - 2 + leftShiftRoom`: added to E minus an element's exponent

@@ -2,33 +2,27 @@ import BlockDialect
 import HDL
 
 /// The scaled-integer decoders: (dialect id, 4-bit code) to a signed half-unit integer
-/// `+-m_D[k]` (NUMERICS.md, Decoding).
+/// `+-m_D[k]` (docs/numerics.md, Decoding).
 ///
 /// - ``oneLane()``: one code.
 /// - ``blockDecoder()``: n codes of one block; the dialect's magnitudes are looked up once and
 ///   shared by every lane, each lane then only picks one of eight.
 public struct DecoderGenerator: Sendable {
   public let configuration: HardwareConfiguration
-  /// The book to decode (the configured one, or E2M1 for the baseline).
-  public let book: Formatbook
-  /// Module name prefix.
-  public let prefix: String
+  /// The book to decode.
+  public var book: Formatbook { configuration.format.formatbook }
 
-  public init(configuration: HardwareConfiguration, book: Formatbook? = nil, prefix: String = "bd") {
+  public init(configuration: HardwareConfiguration) {
     self.configuration = configuration
-    self.book = book ?? configuration.format.formatbook
-    self.prefix = prefix
   }
 
   var table: MagnitudeTable { MagnitudeTable(book: book, style: configuration.datapathStyle) }
   /// Width of a decoded value: sign plus magnitude.
   public var valueWidth: Int { table.magnitudeWidth + 1 }
 
-  /// The one-lane decoder `<prefix>_decoder`.
+  /// The one-lane decoder `bd_decoder`.
   public func oneLane() throws -> GeneratedModule {
-    let m = ModuleBuilder("\(prefix)_decoder")
-    m.headerLines = configuration.headerLines(
-      generator: "DecoderGenerator.oneLane", summary: "Decoder, one lane: (dialect, code) to a signed half-unit value")
+    let m = ModuleBuilder(configuration.moduleName("bd_decoder"))
     let dialect =
       book.idWidth > 0 ? m.input("dialect_i", width: book.idWidth, comment: "dialect id of the block") : nil
     let code = m.input("code_i", width: 4, comment: "code: bit 3 sign, bits 2..0 magnitude index")
@@ -38,19 +32,17 @@ public struct DecoderGenerator: Sendable {
     m.output(
       "value_o", table.signedValue(sign: sign, magnitude: magnitude),
       comment: "signed value in half-units: +-m_D[k]")
-    return GeneratedModule(
-      kind: .decoder, module: try m.build(), summary: "(dialect id, 4-bit code) to a signed half-unit integer",
-      latency: 0, handshake: .combinational, throughput: "1 code per evaluation",
-      parameters: [("formatbook", .string(book.name))])
+    return try m.generated(
+      .decoder, generator: "DecoderGenerator.oneLane",
+      summary: "Decoder, one lane: (dialect id, 4-bit code) to a signed half-unit value",
+      throughput: "1 code per evaluation",
+      parameters: [configuration.bookParameter()] + configuration.datapathParameters)
   }
 
-  /// The n-lane decoder `<prefix>_block_decoder`: one table lookup per block, shared.
+  /// The n-lane decoder `bd_block_decoder`: one table lookup per block, shared.
   public func blockDecoder() throws -> GeneratedModule {
     let n = configuration.format.blockSize
-    let m = ModuleBuilder("\(prefix)_block_decoder")
-    m.headerLines = configuration.headerLines(
-      generator: "DecoderGenerator.blockDecoder",
-      summary: "Decoder, \(n) lanes sharing one dialect table: codes to signed half-unit values")
+    let m = ModuleBuilder(configuration.moduleName("bd_block_decoder"))
     let dialect =
       book.idWidth > 0 ? m.input("dialect_i", width: book.idWidth, comment: "dialect id of the block") : nil
     let codes = m.input("codes_i", width: 4 * n, comment: "n codes, element i in bits 4i+3..4i")
@@ -63,16 +55,10 @@ public struct DecoderGenerator: Sendable {
     m.output(
       "values_o", concatenate(values.reversed()),
       comment: "n signed values, lane i in bits \(valueWidth)i+\(valueWidth - 1)..\(valueWidth)i")
-    return GeneratedModule(
-      kind: .blockDecoder, module: try m.build(),
-      summary: "a block's n codes to signed half-unit integers, one shared dialect table",
-      latency: 0, handshake: .combinational, throughput: "1 block per evaluation",
-      parameters: [("formatbook", .string(book.name)), ("block_size", .integer(n))])
-  }
-
-  /// The golden model: the decoded value of one code.
-  public func expectedValue(dialect: Int, code: UInt8) -> Int {
-    let magnitude = book.dialects[dialect].magnitudes[Int(code & 7)]
-    return code & 8 != 0 ? -magnitude : magnitude
+    return try m.generated(
+      .blockDecoder, generator: "DecoderGenerator.blockDecoder",
+      summary: "Decoder, \(n) lanes sharing one dialect table: a block's codes to signed half-unit values",
+      throughput: "1 block per evaluation",
+      parameters: [configuration.bookParameter(), configuration.blockSizeParameter] + configuration.datapathParameters)
   }
 }

@@ -39,6 +39,14 @@ public enum DesignWriter {
   public static func write(
     _ files: [(name: String, contents: String)], to directory: String, writtenBy command: String
   ) throws {
+    try write(binary: files.map { ($0.name, Array($0.contents.utf8)) }, to: directory, writtenBy: command)
+  }
+
+  /// Writes `files` (bytes, paths relative to `directory`) as the complete contents of
+  /// `directory`, as ``write(_:to:writtenBy:)`` writes text.
+  public static func write(
+    binary files: [(name: String, bytes: [UInt8])], to directory: String, writtenBy command: String
+  ) throws {
     let target = try checkedTarget(directory, command: command, createParent: true)
     let pid = getpid()
     let (staging, token) = try TemporaryFiles.withLock { () throws -> (String, TemporaryFiles.Token) in
@@ -72,8 +80,7 @@ public enum DesignWriter {
             guard mkdir(folder, 0o777) == 0 else { throw failure(directory, "\(file.name)", errno) }
           }
         }
-        try writeFile(
-          staging + "/" + file.name, Array(file.contents.utf8), token: token, report: directory, name: file.name)
+        try writeFile(staging + "/" + file.name, file.bytes, token: token, report: directory, name: file.name)
       }
       let marker = JSONValue.object([
         ("written_by", .string(command)),

@@ -51,31 +51,73 @@ struct FP32Readout {
     return count(padded, "t").count
   }
 
-  /// The magnitude of the (signed) value normalized so its leading one is the top bit, with
-  /// the FP32 biased exponent before rounding; a boundary may be placed after this.
-  func normalize(in m: ModuleBuilder, value: Signal) -> (
-    sign: Signal, normalized: Signal, exponent: Signal, zero: Signal
-  ) {
+  /// A value normalized for rounding: what a pipeline boundary between normalizing and
+  /// rounding carries.
+  struct Normalized: SignalBundle {
+    /// The value's sign.
+    var sign: Signal
+    /// The magnitude with its leading one at the top.
+    var normalized: Signal
+    /// FP32's biased exponent before rounding.
+    var exponent: Signal
+    /// Whether the value is zero.
+    var zero: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      Normalized(
+        sign: transform("sign", sign), normalized: transform("normalized", normalized),
+        exponent: transform("readout_exponent", exponent), zero: transform("zero", zero))
+    }
+  }
+
+  /// A value with its leading zeros counted: what a pipeline boundary between counting and
+  /// the normalizing shift carries.
+  struct Counted: SignalBundle {
+    /// The value's sign.
+    var sign: Signal
+    /// The magnitude, padded.
+    var magnitude: Signal
+    /// Its leading-zero count.
+    var zeros: Signal
+    /// Whether the value is zero.
+    var zero: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      Counted(
+        sign: transform("sign", sign), magnitude: transform("readout_magnitude", magnitude),
+        zeros: transform("readout_zeros", zeros), zero: transform("zero", zero))
+    }
+  }
+
+  /// The magnitude of the (signed) value and its leading-zero count; a boundary may be placed
+  /// after this.
+  func count(in m: ModuleBuilder, value: Signal) -> Counted {
     let sign = m.wire("readout_sign", value[width - 1])
     let magnitude = m.wire(
       "readout_magnitude", mux(sign, 0 &- value.asUnsigned, value.asUnsigned), comment: "|sum|; -2^(w-1) fits unsigned")
     let padded = padding > 0 ? concatenate(magnitude, .constant(0, width: padding)) : magnitude
     let zeros = Self.leadingZeros(in: m, "readout_zeros", padded)
+    return Counted(sign: sign, magnitude: padded, zeros: zeros, zero: m.wire("readout_zero", !magnitude.orReduced()))
+  }
+
+  /// The magnitude normalized so its leading one is the top bit, with the FP32 biased exponent
+  /// before rounding; a boundary may be placed after this.
+  func normalize(in m: ModuleBuilder, _ counted: Counted) -> Normalized {
     let normalized = m.wire(
-      "readout_normalized", padded.shiftedLeft(by: zeros, width: paddedWidth), comment: "leading one at the top")
+      "readout_normalized", counted.magnitude.shiftedLeft(by: counted.zeros, width: paddedWidth),
+      comment: "leading one at the top")
     let exponentWidth = 16
     let top = paddedWidth - 1 + exponentOffset
     let exponent = m.wire(
       "readout_exponent",
-      Signal.constant(top, width: exponentWidth, signed: true) - zeros.extended(to: exponentWidth).asSigned,
+      Signal.constant(top, width: exponentWidth, signed: true) - counted.zeros.extended(to: exponentWidth).asSigned,
       comment: "FP32 biased exponent before rounding")
-    return (sign, normalized, exponent, m.wire("readout_zero", !magnitude.orReduced()))
+    return Normalized(sign: counted.sign, normalized: normalized, exponent: exponent, zero: counted.zero)
   }
 
   /// FP32 bits from a normalized magnitude (with the overflow flag: infinity).
-  func round(
-    in m: ModuleBuilder, sign: Signal, normalized: Signal, exponent: Signal, zero: Signal, overflow: Signal
-  ) -> Signal {
+  func round(in m: ModuleBuilder, _ value: Normalized, overflow: Signal) -> Signal {
+    let (sign, normalized, exponent, zero) = (value.sign, value.normalized, value.exponent, value.zero)
     let top = paddedWidth - 1
     // 24 significant bits (hidden one included), a round bit, and the sticky OR of the rest.
     var significand = normalized[(top - 23)...top]

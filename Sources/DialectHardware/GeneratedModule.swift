@@ -15,7 +15,7 @@ public enum Handshake: String, Sendable {
 /// A module built by a generator, with what a testbench or another flow needs to know about it
 /// without reading Swift.
 public struct GeneratedModule: Sendable {
-  /// Which generator built it.
+  /// Which kind it is.
   public let kind: ModuleKind
   /// The module (with its submodules).
   public let module: Module
@@ -27,31 +27,82 @@ public struct GeneratedModule: Sendable {
   public let handshake: Handshake
   /// Inputs accepted per cycle at best.
   public let throughput: String
-  /// Generator parameters, for the manifest.
+  /// The generator parameters this module depends on (and only those), for the manifest and
+  /// the file header.
   public let parameters: [(key: String, value: JSONValue)]
 }
 
-/// Module names: the configured book's modules start with `bd_`; baseline lanes with their
-/// format (`e2m1_`, `int4_`, `int8_`).
-enum ModuleNames {
-  static func name(_ kind: ModuleKind, prefix: String = "bd") -> String {
-    switch kind {
-    case .e2m1MACLane, .int4MACLane, .int8MACLane: return kind.rawValue
-    default: return "\(prefix)_\(kind.rawValue)"
-    }
+/// The header of a generated file: what the module does, which generator wrote it, and the
+/// parameters it depends on (only its own, so a parameter change rewrites only the files of the
+/// modules that use it).
+func headerLines(summary: String, generator: String, parameters: [(key: String, value: JSONValue)]) -> [String] {
+  var lines = [summary, "Generator: DialectHardware.\(generator)"]
+  if !parameters.isEmpty {
+    lines.append("Parameters: " + parameters.map { "\($0.key) \(parameterText($0.value))" }.joined(separator: ", "))
+  }
+  return lines
+}
+
+/// A parameter value as header text: strings bare, arrays in brackets.
+func parameterText(_ value: JSONValue) -> String {
+  switch value {
+  case .string(let text): return text
+  case .array(let items): return "[" + items.map(parameterText).joined(separator: " ") + "]"
+  default: return value.compact()
+  }
+}
+
+extension ModuleBuilder {
+  /// Builds the module and describes it: sets the file header from `summary`, `generator` and
+  /// `parameters`, checks the module, and wraps it as a ``GeneratedModule`` of `kind`.
+  ///
+  /// - Throws: ``ElaborationError`` if the circuit is inconsistent (a generator bug).
+  func generated(
+    _ kind: ModuleKind, generator: String, summary: String, latency: Int = 0,
+    handshake: Handshake = .combinational, throughput: String,
+    parameters: [(key: String, value: JSONValue)]
+  ) throws -> GeneratedModule {
+    headerLines = DialectHardware.headerLines(summary: summary, generator: generator, parameters: parameters)
+    return GeneratedModule(
+      kind: kind, module: try build(), summary: summary, latency: latency, handshake: handshake,
+      throughput: throughput, parameters: parameters)
   }
 }
 
 extension HardwareConfiguration {
-  /// The header lines of a generated file: generator, version and configuration.
-  func headerLines(generator: String, summary: String) -> [String] {
-    [
-      "\(summary)",
-      "Generator: DialectHardware.\(generator), dialectgen \(dialectgenVersion)",
-      "Configuration: \(self.summary)",
-    ]
-  }
-
   /// The id width of the configured book.
   var idWidth: Int { format.formatbook.idWidth }
+
+  /// The name of a module: the configuration's prefix, then `base` (`bd_decoder`,
+  /// `int4_mac_lane`, ...). Every generated module is named here.
+  public func moduleName(_ base: String) -> String { prefix + base }
+
+  /// The book parameter, as every module that decodes or selects states it.
+  func bookParameter(_ book: Formatbook? = nil) -> (key: String, value: JSONValue) {
+    ("formatbook", .string((book ?? format.formatbook).name))
+  }
+
+  /// The block size parameter.
+  var blockSizeParameter: (key: String, value: JSONValue) { ("block_size", .integer(format.blockSize)) }
+
+  /// The shared exponent's width and bias.
+  var exponentParameters: [(key: String, value: JSONValue)] {
+    [("exponent_width", .integer(format.exponentWidth)), ("exponent_bias", .integer(format.exponentBias))]
+  }
+
+  /// The datapath style, when it is not the default.
+  var datapathParameters: [(key: String, value: JSONValue)] {
+    datapathStyle == .structured ? [] : [("datapath", .string(datapathStyle.rawValue))]
+  }
+
+  /// A pipelined module's depth and registered boundaries, and its register slices.
+  func pipelineParameters(_ kind: ModuleKind) -> [(key: String, value: JSONValue)] {
+    let boundaries = kind.definition.pipeline(for: self)
+    var list: [(key: String, value: JSONValue)] = [
+      ("pipeline_depth", .integer(depth(of: kind))),
+      ("registered_stages", .array(boundaries.registeredInOrder(depth: depth(of: kind)).map { .string($0) })),
+    ]
+    if registerSlices { list.append(("register_slices", .bool(true))) }
+    return list
+  }
 }

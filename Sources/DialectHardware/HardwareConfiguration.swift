@@ -29,6 +29,21 @@ public struct HardwareConfiguration: Sendable {
   /// Whether the datapath uses the book's structure (the default) or ignores it (for
   /// measuring what the structure saves).
   public var datapathStyle: DatapathStyle = .structured
+  /// The online selector the block quantizer is built with.
+  public var selector: OnlineSelector = .twoStage
+  /// The neighbour-group selector's cost of an element: `min(err, 7)^2` as docs/numerics.md
+  /// specifies. Another cost builds a variant for measuring alternatives (the report does);
+  /// the golden model and the vectors follow it. Not settable from files or the command line.
+  public var neighborCost: NeighborCost = .specified
+  /// The accelerator tile's shape: block-dot units, largest matrix, output format.
+  public var tile = TileParameters()
+  /// Prepended to every module name, so that two configurations can live in one netlist
+  /// (empty by default: `bd_decoder`, `int4_mac_lane`, ...).
+  public var prefix: String = ""
+  /// Whether the streaming modules (block quantizer, block dot product) have a register slice
+  /// at their input and at their output, so that `ready_o` and every output come from
+  /// registers (adds two cycles of latency).
+  public var registerSlices = false
 
   /// The default design: DialectFP4, n = 32, w = 5, b = 15, FP16 input, combinational, every
   /// module.
@@ -41,11 +56,22 @@ public struct HardwareConfiguration: Sendable {
     self.pipelineDepths = pipelineDepths
     self.accumulatorWidth = accumulatorWidth ?? format.defaultAccumulatorWidth
     self.laneAccumulatorWidth = laneAccumulatorWidth
-    self.modules = modules ?? Design.applicableKinds(for: format.formatbook)
+    self.modules = modules ?? ModuleRegistry.kinds(for: format.formatbook)
   }
 
   /// The pipeline depth of a module kind (0 if not pipelined).
   public func depth(of kind: ModuleKind) -> Int { pipelineDepths[kind] ?? 0 }
+
+  /// The deepest pipeline a module kind allows in this configuration (0: not pipelined).
+  public func maximumDepth(of kind: ModuleKind) -> Int { kind.definition.pipeline(for: self).maximumDepth }
+
+  /// The module kinds that can be pipelined.
+  public var pipelinedKinds: [ModuleKind] { ModuleKind.allCases.filter { maximumDepth(of: $0) > 0 } }
+
+  /// Sets the same depth for every pipelined module kind.
+  public mutating func setUniformDepth(_ depth: Int) {
+    pipelineDepths = Dictionary(uniqueKeysWithValues: pipelinedKinds.map { ($0, depth) })
+  }
 
   /// Checks everything the generators rely on.
   public func validate() throws {
@@ -53,13 +79,13 @@ public struct HardwareConfiguration: Sendable {
       throw ConfigurationError("input '\(input.rawValue)' is not allowed; the block quantizer takes fp16 or bf16")
     }
     for (kind, depth) in pipelineDepths.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-      guard kind.maximumPipelineDepth > 0 else {
+      let maximum = maximumDepth(of: kind)
+      guard maximum > 0 else {
         throw ConfigurationError("module \(kind.rawValue) is not pipelined; it takes no pipeline depth")
       }
-      guard (0...kind.maximumPipelineDepth).contains(depth) else {
+      guard (0...maximum).contains(depth) else {
         throw ConfigurationError(
-          "pipeline depth \(depth) for \(kind.rawValue) is beyond its \(kind.maximumPipelineDepth) stages; allowed: 0 to \(kind.maximumPipelineDepth)"
-        )
+          "pipeline depth \(depth) for \(kind.rawValue) is beyond its \(maximum) stages; allowed: 0 to \(maximum)")
       }
     }
     let minimum = BlockAccumulator.minimumWidth(for: format)
@@ -73,6 +99,20 @@ public struct HardwareConfiguration: Sendable {
         "lane accumulator width \(laneAccumulatorWidth) is not allowed; use 16 (an INT8 product) to 64 bits")
     }
     guard !modules.isEmpty else { throw ConfigurationError("no modules selected") }
+    try tile.validate(blockSize: format.blockSize)
+    guard prefix.isEmpty || Self.isModulePrefix(prefix) else {
+      throw ConfigurationError(
+        "prefix '\(prefix.prefix(40))' is not allowed; use lower-case letters, digits and _, starting with a letter, at most 32 characters (e.g. x_)"
+      )
+    }
+  }
+
+  /// Whether `text` can start a Verilog module name: `[a-z][a-z0-9_]*`, at most 32 characters.
+  static func isModulePrefix(_ text: String) -> Bool {
+    guard let first = text.unicodeScalars.first, ("a"..."z").contains(first), text.unicodeScalars.count <= 32 else {
+      return false
+    }
+    return text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
   }
 
   /// A one-line description for file headers.
@@ -80,12 +120,16 @@ public struct HardwareConfiguration: Sendable {
     var parts = [
       "formatbook \(format.formatbook.name) (\(format.formatbook.dialects.count) dialects, ties \(format.formatbook.ties.rawValue))",
       "block size \(format.blockSize)", "exponent \(format.exponentWidth) bits, bias \(format.exponentBias)",
-      "input \(input.rawValue)", "accumulator \(accumulatorWidth) bits",
+      "input \(input.rawValue)", "\(selector.rawValue) selector", "accumulator \(accumulatorWidth) bits",
       "lane accumulator \(laneAccumulatorWidth) bits",
     ]
-    let depths = ModuleKind.allCases.filter { $0.maximumPipelineDepth > 0 }.map { "\($0.rawValue) \(depth(of: $0))" }
+    let depths = pipelinedKinds.map { "\($0.rawValue) \(depth(of: $0))" }
     parts.append("pipeline depths: " + depths.joined(separator: ", "))
+    if registerSlices { parts.append("register slices") }
+    parts.append(
+      "tile \(tile.rows) units, up to \(tile.maximumRows) x \(tile.maximumColumns), \(tile.output.rawValue) results")
     if datapathStyle != .structured { parts.append("datapath \(datapathStyle.rawValue)") }
+    if !prefix.isEmpty { parts.append("module prefix \(prefix)") }
     return parts.joined(separator: "; ")
   }
 }
@@ -102,40 +146,11 @@ public enum DatapathStyle: String, Sendable, CaseIterable {
   case naive
 }
 
-/// The modules the generators build.
-public enum ModuleKind: String, Sendable, CaseIterable, Comparable {
-  case decoder
-  case blockDecoder = "block_decoder"
-  case groupSelect = "group_select"
-  case membership
-  case selector
-  case mseSelector = "mse_selector"
-  case blockQuantizer = "block_quantizer"
-  case macLane = "mac_lane"
-  case blockDot = "block_dot"
-  case e2m1MACLane = "e2m1_mac_lane"
-  case int4MACLane = "int4_mac_lane"
-  case int8MACLane = "int8_mac_lane"
-
-  public static func < (a: ModuleKind, b: ModuleKind) -> Bool {
-    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-  }
-
-  /// How many pipeline stages the module can be cut into (0: not pipelined).
-  public var maximumPipelineDepth: Int {
-    switch self {
-    case .blockQuantizer: return BlockQuantizerGenerator.stagePriority.count
-    case .blockDot: return BlockDotGenerator.stagePriority.count
-    default: return 0
-    }
-  }
-}
-
 extension HardwareConfiguration {
   /// The fields a configuration file may hold.
   static let knownFields = [
     "formatbook", "block_size", "exponent_width", "exponent_bias", "input", "pipeline", "accumulator_width",
-    "lane_accumulator_width", "modules", "datapath",
+    "lane_accumulator_width", "modules", "datapath", "prefix", "register_slices", "selector", "tile",
   ]
 
   /// Reads a configuration file: a JSON object with any of `formatbook` (a built-in name, a
@@ -196,10 +211,22 @@ extension HardwareConfiguration {
       }
       input = parsed
     }
+    var selector = OnlineSelector.twoStage
+    if let value = root["selector"] {
+      guard let name = value.stringValue, let parsed = OnlineSelector(rawValue: name) else {
+        throw ConfigurationError(
+          "\(path): field \"selector\" is \(value.compact()); allowed: \(OnlineSelector.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+        )
+      }
+      selector = parsed
+    }
     var depths: [ModuleKind: Int] = [:]
     if let value = root["pipeline"] {
       if let depth = value.intValue {
-        depths = Self.uniformDepths(depth)
+        var uniform = HardwareConfiguration(format: format, input: input)
+        uniform.selector = selector
+        uniform.setUniformDepth(depth)
+        depths = uniform.pipelineDepths
       } else if case .object(let members) = value {
         for (name, depthValue) in members {
           guard let kind = ModuleKind(rawValue: name) else {
@@ -224,6 +251,7 @@ extension HardwareConfiguration {
     self.init(
       format: format, input: input, pipelineDepths: depths, accumulatorWidth: try integer("accumulator_width"),
       laneAccumulatorWidth: try integer("lane_accumulator_width") ?? 24, modules: modules)
+    self.selector = selector
     if let value = root["datapath"] {
       guard let name = value.stringValue, let style = DatapathStyle(rawValue: name) else {
         throw ConfigurationError(
@@ -232,16 +260,26 @@ extension HardwareConfiguration {
       }
       datapathStyle = style
     }
+    if let value = root["prefix"] {
+      guard let text = value.stringValue else {
+        throw ConfigurationError("\(path): field \"prefix\" must be a string such as \"x_\"")
+      }
+      prefix = text
+    }
+    if let value = root["tile"] {
+      tile = try TileParameters(jsonValue: value, path: path)
+    }
+    if let value = root["register_slices"] {
+      guard case .bool(let flag) = value else {
+        throw ConfigurationError("\(path): field \"register_slices\" must be true or false")
+      }
+      registerSlices = flag
+    }
     do {
       try validate()
     } catch let error as ConfigurationError {
       throw ConfigurationError("\(path): \(error.description)")
     }
-  }
-
-  /// The same depth for every pipelined module.
-  public static func uniformDepths(_ depth: Int) -> [ModuleKind: Int] {
-    Dictionary(uniqueKeysWithValues: ModuleKind.allCases.filter { $0.maximumPipelineDepth > 0 }.map { ($0, depth) })
   }
 
   /// Module kinds by name, refusing unknown names.

@@ -3,15 +3,23 @@ import HDL
 
 /// Multiply-accumulate lanes: one weight element times one activation element per cycle,
 /// added to an accumulator (or starting a new sum when `clear_i` is set). All lanes share one
-/// structure and one accumulator width, so their areas compare like for like:
+/// structure, one accumulate form and one accumulator width, so their areas compare like for
+/// like:
 ///
-/// - a formatbook lane (BlockDialect, or E2M1 through the one-dialect book): decode each code
-///   to sign and magnitude, multiply the magnitudes (small unsigned integers), apply the sign;
-/// - an integer lane (INT4, INT8): multiply two's-complement operands.
+/// - a formatbook lane (BlockDialect, or E2M1 through the one-dialect book) takes codes and
+///   dialect ids: decode each code to sign and magnitude, multiply the magnitudes (small
+///   unsigned integers), apply the sign;
+/// - a decoded lane takes each operand already decoded to sign and magnitude (as inside a block
+///   dot product, where decoding is shared per block, or in an array that decodes at load);
+/// - an integer lane (INT4, INT8) multiplies two's-complement operands.
 ///
-/// The accumulator is `laneAccumulatorWidth` bits and wraps; within a block the sum of n
-/// products fits (e.g. 32 x 225 for DialectFP4 needs 14 bits). Exponents are handled per
-/// block by the block dot product, not per lane.
+/// Every lane accumulates as `sum <= (clear ? 0 : sum) + product`: one adder whose other input
+/// is the sum or 0. The accumulator is `laneAccumulatorWidth` bits and wraps; within a block the
+/// sum of n products fits (e.g. 32 x 225 for DialectFP4 needs 14 bits). Exponents are handled
+/// per block by the block dot product, not per lane.
+///
+/// Without the accumulator (``product(_:name:kind:)``), the same datapath gives the signed
+/// product in two's complement, combinationally.
 public struct MACLaneGenerator: Sendable {
   public let configuration: HardwareConfiguration
 
@@ -19,64 +27,143 @@ public struct MACLaneGenerator: Sendable {
     self.configuration = configuration
   }
 
+  /// What a lane multiplies.
+  public enum Operands: Sendable {
+    /// 4-bit codes (with dialect ids when the book has more than one dialect).
+    case codes(Formatbook)
+    /// Sign and magnitude (half-units), already decoded from a book's codes.
+    case decoded(Formatbook)
+    /// Two's-complement integers of `bits` bits.
+    case integer(bits: Int)
+  }
+
   var width: Int { configuration.laneAccumulatorWidth }
 
-  /// A lane for `book`, named `<prefix>_mac_lane`.
-  public func formatbookLane(book: Formatbook, prefix: String, kind: ModuleKind) throws -> GeneratedModule {
-    let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
-    let m = ModuleBuilder(ModuleNames.name(kind, prefix: prefix))
-    m.headerLines = configuration.headerLines(
-      generator: "MACLaneGenerator.formatbookLane",
-      summary: "MAC lane, formatbook \(book.name): one weight code times one activation code per cycle, accumulated")
-    let (valid, clear) = controls(m)
-    var operands: [(sign: Signal, magnitude: Signal)] = []
-    for side in ["w", "a"] {
-      let dialect =
-        book.idWidth > 0
-        ? m.input(
-          "\(side)_dialect_i", width: book.idWidth, comment: "\(side == "w" ? "weight" : "activation") dialect id")
-        : nil
-      let code = m.input("\(side)_code_i", width: 4, comment: "\(side == "w" ? "weight" : "activation") code")
-      let (sign, index) = MagnitudeTable.fields(of: code)
-      let shared = table.shared(in: m, dialect: dialect, prefix: "\(side)_magnitude")
-      operands.append(
-        (sign, table.magnitude(in: m, "\(side)_magnitude", dialect: dialect, index: index, shared: shared)))
-    }
-    let magnitude = m.wire("product_magnitude", operands[0].magnitude * operands[1].magnitude)
-    let negative = m.wire("product_negative", operands[0].sign ^ operands[1].sign)
-    let positive = magnitude.extended(to: width).asSigned
-    if configuration.datapathStyle == .naive {
-      let product = m.wire(
-        "product", mux(negative, 0 &- positive, positive), comment: "signed product, half-units squared")
-      accumulate(m, product, valid: valid, clear: clear)
-    } else {
-      // sum - p = sum + ~p + 1: the product's ones' complement, and the 1 as the adder's carry.
-      let complement = m.wire(
-        "product_complement", positive ^ negative.replicated(width).asSigned,
-        comment: "the product, or its ones' complement when negative")
-      accumulate(m, complement, carry: negative, valid: valid, clear: clear)
-    }
-    return GeneratedModule(
-      kind: kind, module: try m.build(), summary: "\(book.name) MAC lane: decode, multiply magnitudes, accumulate",
-      latency: 1, handshake: .validOnly, throughput: "1 product per cycle",
-      parameters: [("formatbook", .string(book.name)), ("accumulator_width", .integer(width))])
+  /// A lane for `book`, named `<format>_mac_lane` (`bd` for the configured book).
+  public func formatbookLane(book: Formatbook, format: String, kind: ModuleKind) throws -> GeneratedModule {
+    try lane(.codes(book), name: "\(format)_mac_lane", kind: kind)
   }
 
   /// A two's-complement lane of `bits`-bit operands, named `int<bits>_mac_lane`.
   public func integerLane(bits: Int, kind: ModuleKind) throws -> GeneratedModule {
-    let m = ModuleBuilder(ModuleNames.name(kind))
-    m.headerLines = configuration.headerLines(
-      generator: "MACLaneGenerator.integerLane",
-      summary: "MAC lane, INT\(bits): one weight times one activation per cycle, accumulated")
+    try lane(.integer(bits: bits), name: "int\(bits)_mac_lane", kind: kind)
+  }
+
+  /// A lane named `name` (before the configuration's prefix) multiplying `operands`.
+  public func lane(_ operands: Operands, name: String, kind: ModuleKind) throws -> GeneratedModule {
+    let m = ModuleBuilder(configuration.moduleName(name))
     let (valid, clear) = controls(m)
-    let weight = m.input("w_i", width: bits, signed: true, comment: "weight, two's complement")
-    let activation = m.input("a_i", width: bits, signed: true, comment: "activation, two's complement")
-    let product = m.wire("product", (weight * activation).extended(to: width), comment: "signed product")
-    accumulate(m, product, valid: valid, clear: clear)
-    return GeneratedModule(
-      kind: kind, module: try m.build(), summary: "INT\(bits) MAC lane: multiply, accumulate",
+    let product = self.product(in: m, operands)
+    let sum = m.register("sum_q", width: width, signed: true, reset: 0)
+    // One adder: (clear ? 0 : sum) + product (+ the carry of a negative ones' complement).
+    var next = mux(clear, 0, sum) &+ product.addend.extended(to: width)
+    if let carry = product.carry {
+      next = next &+ concatenate(.constant(0, width: width - 1), carry).asSigned
+    }
+    m.assignNext(sum, next, enable: valid)
+    m.output("sum_o", sum, comment: "the accumulated sum")
+    return try m.generated(
+      kind, generator: "MACLaneGenerator.lane",
+      summary: "MAC lane, \(describe(operands)): one weight times one activation per cycle, accumulated",
       latency: 1, handshake: .validOnly, throughput: "1 product per cycle",
-      parameters: [("operand_bits", .integer(bits)), ("accumulator_width", .integer(width))])
+      parameters: parameters(operands) + [("accumulator_width", .integer(width))])
+  }
+
+  /// The lane's datapath without the accumulator: the signed product of `operands` in two's
+  /// complement, combinational, named `name`.
+  public func product(_ operands: Operands, name: String, kind: ModuleKind) throws -> GeneratedModule {
+    let m = ModuleBuilder(configuration.moduleName(name))
+    let product = self.product(in: m, operands)
+    let value: Signal
+    if let carry = product.carry {
+      // The ones' complement and its carry back to two's complement.
+      value = product.addend &+ concatenate(.constant(0, width: product.addend.width - 1), carry).asSigned
+    } else {
+      value = product.addend
+    }
+    m.output("product_o", value, comment: "the signed product")
+    return try m.generated(
+      kind, generator: "MACLaneGenerator.product",
+      summary:
+        "MAC lane without its accumulator, \(describe(operands)): the signed product of one weight and one activation",
+      throughput: "1 product per evaluation", parameters: parameters(operands))
+  }
+
+  func describe(_ operands: Operands) -> String {
+    switch operands {
+    case .codes(let book): return "formatbook \(book.name)"
+    case .decoded(let book): return "formatbook \(book.name), operands decoded"
+    case .integer(let bits): return "INT\(bits)"
+    }
+  }
+
+  func parameters(_ operands: Operands) -> [(key: String, value: JSONValue)] {
+    switch operands {
+    case .codes(let book), .decoded(let book):
+      return [configuration.bookParameter(book)] + configuration.datapathParameters
+    case .integer(let bits): return [("operand_bits", .integer(bits))]
+    }
+  }
+
+  /// Width of the signed product of `operands`.
+  func productWidth(_ operands: Operands) -> Int {
+    switch operands {
+    case .codes(let book), .decoded(let book):
+      return bitWidth(of: book.largestMagnitude * book.largestMagnitude) + 1
+    case .integer(let bits): return 2 * bits
+    }
+  }
+
+  /// The product as the accumulator adds it: a signed addend, and for the structured
+  /// formatbook datapath a carry (a negative product enters as its ones' complement plus 1).
+  func product(in m: ModuleBuilder, _ operands: Operands) -> (addend: Signal, carry: Signal?) {
+    let productWidth = productWidth(operands)
+    let signs: [Signal]
+    let magnitudes: [Signal]
+    switch operands {
+    case .integer(let bits):
+      let weight = m.input("w_i", width: bits, signed: true, comment: "weight, two's complement")
+      let activation = m.input("a_i", width: bits, signed: true, comment: "activation, two's complement")
+      return (m.wire("product", (weight * activation).extended(to: productWidth), comment: "signed product"), nil)
+    case .codes(let book):
+      let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
+      var decoded: [(Signal, Signal)] = []
+      for side in ["w", "a"] {
+        let noun = side == "w" ? "weight" : "activation"
+        let dialect =
+          book.idWidth > 0 ? m.input("\(side)_dialect_i", width: book.idWidth, comment: "\(noun) dialect id") : nil
+        let code = m.input("\(side)_code_i", width: 4, comment: "\(noun) code")
+        let (sign, index) = MagnitudeTable.fields(of: code)
+        let shared = table.shared(in: m, dialect: dialect, prefix: "\(side)_magnitude")
+        decoded.append(
+          (sign, table.magnitude(in: m, "\(side)_magnitude", dialect: dialect, index: index, shared: shared)))
+      }
+      signs = decoded.map(\.0)
+      magnitudes = decoded.map(\.1)
+    case .decoded(let book):
+      let table = MagnitudeTable(book: book, style: configuration.datapathStyle)
+      signs = ["w", "a"].map {
+        m.input("\($0)_sign_i", width: 1, comment: "\($0 == "w" ? "weight" : "activation") sign")
+      }
+      magnitudes = ["w", "a"].map {
+        m.input(
+          "\($0)_magnitude_i", width: table.magnitudeWidth,
+          comment: "\($0 == "w" ? "weight" : "activation") magnitude, half-units")
+      }
+    }
+    let magnitude = m.wire("product_magnitude", magnitudes[0] * magnitudes[1])
+    let negative = m.wire("product_negative", signs[0] ^ signs[1])
+    let positive = magnitude.extended(to: productWidth).asSigned
+    if configuration.datapathStyle == .naive {
+      return (
+        m.wire("product", mux(negative, 0 &- positive, positive), comment: "signed product, half-units squared"), nil
+      )
+    }
+    // sum - p = sum + ~p + 1: the product's ones' complement, and the 1 as the adder's carry.
+    let complement = m.wire(
+      "product_complement", positive ^ negative.replicated(productWidth).asSigned,
+      comment: "the product, or its ones' complement when negative")
+    return (complement, negative)
   }
 
   func controls(_ m: ModuleBuilder) -> (valid: Signal, clear: Signal) {
@@ -84,30 +171,5 @@ public struct MACLaneGenerator: Sendable {
       m.input("valid_i", width: 1, comment: "the operands are valid: accumulate them"),
       m.input("clear_i", width: 1, comment: "start a new sum with this product")
     )
-  }
-
-  func accumulate(_ m: ModuleBuilder, _ product: Signal, carry: Signal? = nil, valid: Signal, clear: Signal) {
-    let sum = m.register("sum_q", width: width, signed: true, reset: 0)
-    if let carry {
-      // One adder: (clear ? 0 : sum) + product + carry.
-      let carryIn = concatenate(.constant(0, width: width - 1), carry).asSigned
-      m.assignNext(sum, mux(clear, 0, sum) &+ product &+ carryIn, enable: valid)
-    } else {
-      m.assignNext(sum, mux(clear, product, sum &+ product), enable: valid)
-    }
-    m.output("sum_o", sum, comment: "the accumulated sum")
-  }
-
-  /// The golden model of a formatbook lane's product: `m_w * m_a` with the product's sign.
-  public static func expectedProduct(
-    book: Formatbook, weight: (dialect: Int, code: UInt8), activation: (dialect: Int, code: UInt8)
-  )
-    -> Int
-  {
-    func value(_ dialect: Int, _ code: UInt8) -> Int {
-      let magnitude = book.dialects[dialect].magnitudes[Int(code & 7)]
-      return code & 8 != 0 ? -magnitude : magnitude
-    }
-    return value(weight.dialect, weight.code) * value(activation.dialect, activation.code)
   }
 }

@@ -1,25 +1,24 @@
 import BlockDialect
 import HDL
 
-/// The activation path's two-stage format selector (NUMERICS.md), and the MSE selector it is
-/// compared against. Both take the n rounded views q (5 bits each, quarter-units).
+/// The activation path's two-stage format selector (docs/numerics.md), and the view-MSE
+/// selector it is compared against. Both take the n rounded views q (5 bits each,
+/// quarter-units).
 ///
-/// - `<prefix>_group_select`: stage 1, the group for `h = floor(max q / 2)`.
-/// - `<prefix>_membership`: stage 2 for one element: for each member position of the chosen
-///   group, whether q is in that member's beneficial range: a table on (group, q).
-/// - `<prefix>_selector`: max tree, group select, one membership unit per lane, a population
-///   count per member position, and the largest count (ties to the lowest id).
-/// - `<prefix>_mse_selector`: per dialect, the sum over lanes of the squared quarter-unit error
-///   (a table on q), then the smallest sum (ties to the lowest id).
+/// - `bd_group_select`: stage 1, the group for `h = floor(max q / 2)`.
+/// - `bd_membership`: stage 2 for one element: for each member position of the chosen group,
+///   whether q is in that member's beneficial range: a table on (group, q).
+/// - `bd_selector`: max tree, group select, one membership unit per lane, a population count
+///   per member position, and the largest count (ties to the lowest id).
+/// - `bd_mse_selector`: per dialect of the whole book, the sum over lanes of the squared
+///   quarter-unit error (a table on q), then the smallest sum (ties to the lowest id).
 ///
 /// Only books with more than one dialect need a selector.
 public struct SelectorGenerator: Sendable {
   public let configuration: HardwareConfiguration
-  public let prefix: String
 
-  public init(configuration: HardwareConfiguration, prefix: String = "bd") {
+  public init(configuration: HardwareConfiguration) {
     self.configuration = configuration
-    self.prefix = prefix
   }
 
   var book: Formatbook { configuration.format.formatbook }
@@ -37,9 +36,7 @@ public struct SelectorGenerator: Sendable {
 
   /// Stage 1 as a module.
   public func groupSelect() throws -> GeneratedModule {
-    let m = ModuleBuilder("\(prefix)_group_select")
-    m.headerLines = configuration.headerLines(
-      generator: "SelectorGenerator.groupSelect", summary: "Selector stage 1: the dialect group for a block's maximum")
+    let m = ModuleBuilder(configuration.moduleName("bd_group_select"))
     let maximum = m.input(
       "maximum_i", width: Self.maximumWidth, comment: "h = floor(max q / 2): the block maximum in half-units, truncated"
     )
@@ -47,26 +44,25 @@ public struct SelectorGenerator: Sendable {
     m.output(
       "group_o", m.lookup("group", index: maximum, values: groups, width: groupWidth),
       comment: "the group whose largest magnitude is the smallest one >= h, else the last")
-    return GeneratedModule(
-      kind: .groupSelect, module: try m.build(), summary: "stage 1 of the two-stage selector", latency: 0,
-      handshake: .combinational, throughput: "1 per evaluation", parameters: [("formatbook", .string(book.name))])
+    return try m.generated(
+      .groupSelect, generator: "SelectorGenerator.groupSelect",
+      summary: "Selector stage 1: the dialect group for a block's maximum", throughput: "1 per evaluation",
+      parameters: [configuration.bookParameter()])
   }
 
   /// Stage 2 for one element as a module.
   public func membership() throws -> GeneratedModule {
-    let m = ModuleBuilder("\(prefix)_membership")
-    m.headerLines = configuration.headerLines(
-      generator: "SelectorGenerator.membership",
-      summary: "Selector stage 2, one element: beneficial-range membership per member of the group")
+    let m = ModuleBuilder(configuration.moduleName("bd_membership"))
     let group = m.input("group_i", width: groupWidth, comment: "the block's group (stage 1)")
     let view = m.input("view_i", width: Self.viewWidth, comment: "q: the element's rounded view, quarter-units")
     let bits = (0..<largestGroup).map { position in memberBit(in: m, group: group, view: view, position: position) }
     m.output(
       "members_o", concatenate(bits.reversed()),
       comment: "bit j: q is in the beneficial range of the group's member j")
-    return GeneratedModule(
-      kind: .membership, module: try m.build(), summary: "stage 2 membership of one element", latency: 0,
-      handshake: .combinational, throughput: "1 per evaluation", parameters: [("formatbook", .string(book.name))])
+    return try m.generated(
+      .membership, generator: "SelectorGenerator.membership",
+      summary: "Selector stage 2, one element: beneficial-range membership per member of the group",
+      throughput: "1 per evaluation", parameters: [configuration.bookParameter()])
   }
 
   /// The beneficial range of member `position` of each group, as a 32-bit mask (0 for a
@@ -104,71 +100,96 @@ public struct SelectorGenerator: Sendable {
       comment: "dialect id of (group, member position)")
   }
 
-  /// The two-stage selector as logic inside `m`: the dialect id for the views, with pipeline
-  /// boundaries `membership` (after stage 1 and the membership tests) and `count` (after the
-  /// population counts) offered to `boundary`.
-  func selectorLogic(
-    in m: ModuleBuilder, views: [Signal], groupSelect: Module, membership: Module?,
-    boundary: (String, [(name: String, signal: Signal)]) -> [Signal] = { _, signals in signals.map(\.signal) }
-  ) -> Signal {
+  /// The two-stage selector as logic inside `m`: the dialect id for the views. With a
+  /// pipeline, its boundaries `membership` (after stage 1 and the membership tests) and `count`
+  /// (after the population counts) carry `carried` along with the selector's own signals.
+  func selectorLogic<Carried: SignalBundle>(
+    in m: ModuleBuilder, views: [Signal], groupSelect: Module, membership: Module?, pipeline: Pipeline? = nil,
+    carrying carried: Carried
+  ) -> (dialect: Signal, carried: Carried) {
     let largest = m.maximumTree("view_maximum", views)
     let h = m.wire("block_maximum", largest[1...4], comment: "h = floor(max q / 2)")
     let group = m.instance("stage1", of: groupSelect, ["maximum_i": h])["group_o"]
-    guard let membership else {
-      let staged = boundary("membership", [("group", group)])
-      return dialect(in: m, group: boundary("count", [("group", staged[0])])[0], position: nil)
+    var memberBits: Signal? = nil
+    if let membership {
+      let members = (0..<n).map { lane in
+        m.instance("lane\(lane)_membership", of: membership, ["group_i": group, "view_i": views[lane]])["members_o"]
+      }
+      memberBits = m.wire(
+        "member_bits", concatenate(members.reversed()),
+        comment: "lane i in bits \(largestGroup)i+\(largestGroup - 1)..\(largestGroup)i")
     }
-    let members = (0..<n).map { lane in
-      m.instance("lane\(lane)_membership", of: membership, ["group_i": group, "view_i": views[lane]])["members_o"]
+    let tested = cross(
+      "membership", MembershipStage(group: group, memberBits: memberBits, carried: carried), pipeline)
+    let counts = tested.memberBits.map { bits in
+      (0..<largestGroup).map { position in
+        m.populationCount(
+          "count\(position)", concatenate((0..<n).reversed().map { bits[$0 * largestGroup + position] }))
+      }
     }
-    let memberBits = m.wire(
-      "member_bits", concatenate(members.reversed()),
-      comment: "lane i in bits \(largestGroup)i+\(largestGroup - 1)..\(largestGroup)i")
-    let staged = boundary("membership", [("group", group), ("member_bits", memberBits)])
-    let counts = (0..<largestGroup).map { position in
-      let bits = concatenate((0..<n).reversed().map { staged[1][$0 * largestGroup + position] })
-      return m.populationCount("count\(position)", bits)
-    }
-    let afterCount = boundary(
-      "count", [("group", staged[0])] + counts.enumerated().map { ("count\($0.offset)", $0.element) })
+    let counted = cross(
+      "count", CountStage(group: tested.group, counts: counts ?? [], carried: tested.carried), pipeline)
+    guard counts != nil else { return (dialect(in: m, group: counted.group, position: nil), counted.carried) }
     // The largest count; a tie keeps the earlier (lower) member.
-    var best = afterCount[1]
-    var position = Signal.constant(0, width: positionWidth)
-    for candidate in 1..<largestGroup {
-      let wins = m.wire("member\(candidate)_wins", afterCount[1 + candidate] > best)
-      best = m.wire("best_count\(candidate)", mux(wins, afterCount[1 + candidate], best))
-      position = m.wire("best_member\(candidate)", mux(wins, .constant(candidate, width: positionWidth), position))
+    let best = m.bestOf("best_count", counted.counts) { $0 > $1 }
+    return (dialect(in: m, group: counted.group, position: best.position), counted.carried)
+  }
+
+  /// What crosses the `membership` boundary: the group, each lane's member bits (when some
+  /// group has more than one member), and what the caller carries.
+  struct MembershipStage<Carried: SignalBundle>: SignalBundle {
+    var group: Signal
+    var memberBits: Signal?
+    var carried: Carried
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      MembershipStage(
+        group: transform("group", group), memberBits: nested("member_bits", memberBits, transform),
+        carried: carried.mapSignals(transform))
     }
-    return dialect(in: m, group: afterCount[0], position: position)
+  }
+
+  /// What crosses the `count` boundary: the group, the count of each member position, and
+  /// what the caller carries.
+  struct CountStage<Carried: SignalBundle>: SignalBundle {
+    var group: Signal
+    var counts: [Signal]
+    var carried: Carried
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      CountStage(
+        group: transform("group", group), counts: nested("count", counts, transform),
+        carried: carried.mapSignals(transform))
+    }
   }
 
   /// The selector module.
   public func selector(groupSelect: Module, membership: Module?) throws -> GeneratedModule {
-    let m = ModuleBuilder("\(prefix)_selector")
-    m.headerLines = configuration.headerLines(
-      generator: "SelectorGenerator.selector", summary: "Two-stage format selector over \(n) rounded views")
+    let m = ModuleBuilder(configuration.moduleName("bd_selector"))
     let packed = m.input("views_i", width: Self.viewWidth * n, comment: "n views q, element i in bits 5i+4..5i")
     let views = (0..<n).map { packed[(5 * $0)...(5 * $0 + 4)] }
-    m.output(
-      "dialect_o", selectorLogic(in: m, views: views, groupSelect: groupSelect, membership: membership),
-      comment: "the chosen dialect id")
-    return GeneratedModule(
-      kind: .selector, module: try m.build(),
-      summary: "two-stage selector: group from the maximum, member by beneficial-range counts",
-      latency: 0, handshake: .combinational, throughput: "1 block per evaluation",
-      parameters: [("formatbook", .string(book.name)), ("block_size", .integer(n))])
+    let choice = selectorLogic(
+      in: m, views: views, groupSelect: groupSelect, membership: membership, carrying: [Signal]())
+    m.output("dialect_o", choice.dialect, comment: "the chosen dialect id")
+    return try m.generated(
+      .selector, generator: "SelectorGenerator.selector",
+      summary:
+        "Two-stage format selector over \(n) rounded views: group from the maximum, member by beneficial-range counts",
+      throughput: "1 block per evaluation",
+      parameters: [configuration.bookParameter(), configuration.blockSizeParameter]
+    )
   }
 
-  /// The squared quarter-unit error of every dialect for one view: `<prefix>_view_errors`, the
+  /// The squared quarter-unit error of every dialect for one view: `bd_view_errors`, the
   /// per-lane unit of the MSE selector.
   func viewErrors() throws -> (module: Module, errorWidth: Int) {
-    let squares = book.dialects.map { dialect in
-      (0..<32).map { q in dialect.quarterUnitError(q) * dialect.quarterUnitError(q) }
-    }
+    let squares = book.squaredViewErrors
     let errorWidth = max(1, bitWidth(of: squares.flatMap { $0 }.max()!))
-    let m = ModuleBuilder("\(prefix)_view_errors")
-    m.headerLines = configuration.headerLines(
-      generator: "SelectorGenerator.viewErrors", summary: "MSE selector lane: squared quarter-unit error per dialect")
+    let m = ModuleBuilder(configuration.moduleName("bd_view_errors"))
+    m.headerLines = DialectHardware.headerLines(
+      summary: "View-MSE selector lane: squared quarter-unit error per dialect",
+      generator: "SelectorGenerator.viewErrors",
+      parameters: [configuration.bookParameter()])
     let view = m.input("view_i", width: Self.viewWidth, comment: "q: an element's rounded view, quarter-units")
     let errors = squares.enumerated().map { d, table in
       m.lookup(
@@ -180,13 +201,11 @@ public struct SelectorGenerator: Sendable {
     return (try m.build(), errorWidth)
   }
 
-  /// The MSE reference selector module.
+  /// The view-MSE selector module: least squared error on the rounded views, over the whole
+  /// book. (Not the offline weight path: that one measures the error of the real encoding.)
   public func mseSelector() throws -> GeneratedModule {
     let (lane, errorWidth) = try viewErrors()
-    let m = ModuleBuilder("\(prefix)_mse_selector")
-    m.headerLines = configuration.headerLines(
-      generator: "SelectorGenerator.mseSelector",
-      summary: "MSE selector over \(n) rounded views: least sum of squared quarter-unit errors")
+    let m = ModuleBuilder(configuration.moduleName("bd_mse_selector"))
     let packed = m.input("views_i", width: Self.viewWidth * n, comment: "n views q, element i in bits 5i+4..5i")
     let laneErrors = (0..<n).map { index in
       m.instance("lane\(index)_errors", of: lane, ["view_i": packed[(5 * index)...(5 * index + 4)]])["errors_o"]
@@ -195,18 +214,19 @@ public struct SelectorGenerator: Sendable {
       let errors = laneErrors.map { $0[(errorWidth * d)...(errorWidth * d + errorWidth - 1)] }
       return m.wire("cost\(d)", m.adderTree("cost\(d)_sum", errors), comment: "sum of squared errors, dialect \(d)")
     }
-    var best = costs[0]
-    var choice = Signal.constant(0, width: book.idWidth)
-    for d in 1..<costs.count {
-      let wins = m.wire("dialect\(d)_wins", costs[d] < best)
-      best = m.wire("best_cost\(d)", mux(wins, costs[d], best))
-      choice = m.wire("best_dialect\(d)", mux(wins, .constant(d, width: book.idWidth), choice))
-    }
+    let choice = m.bestOf("best_cost", costs) { $0 < $1 }.position
     m.output("dialect_o", choice, comment: "the dialect with the least sum of squared errors (ties: lowest id)")
-    return GeneratedModule(
-      kind: .mseSelector, module: try m.build(),
-      summary: "reference selector: least squared quarter-unit error over the whole book",
-      latency: 0, handshake: .combinational, throughput: "1 block per evaluation",
-      parameters: [("formatbook", .string(book.name)), ("block_size", .integer(n))])
+    return try m.generated(
+      .mseSelector, generator: "SelectorGenerator.mseSelector",
+      summary:
+        "View-MSE selector over \(n) rounded views: least sum of squared quarter-unit errors over the whole book",
+      throughput: "1 block per evaluation",
+      parameters: [configuration.bookParameter(), configuration.blockSizeParameter]
+    )
   }
+}
+
+/// `bundle` across boundary `stage` of `pipeline`, or unchanged without a pipeline.
+func cross<Bundle: SignalBundle>(_ stage: String, _ bundle: Bundle, _ pipeline: Pipeline?) -> Bundle {
+  pipeline?.boundary(stage, bundle) ?? bundle
 }

@@ -23,9 +23,13 @@ extension ModuleBuilder {
         if declaration.driverLocation == nil {
           error("register '\(declaration.name)' is never given a next value (assignNext)", at: declaration.location)
         }
+      case .memory:
+        if declaration.driverLocation == nil {
+          error("memory '\(declaration.name)' is never written (write)", at: declaration.location)
+        }
       default: break
       }
-      let roots = [declaration.driver, declaration.enable].compactMap { $0 }
+      let roots = declaration.roots
       checkExpressions(
         roots, statement: "'\(declaration.name)'", at: declaration.driverLocation ?? declaration.location)
     }
@@ -66,6 +70,7 @@ extension ModuleBuilder {
     case .wire: return "wire"
     case .register: return "register"
     case .instanceOutput: return "instance output"
+    case .memory: return "memory"
     }
   }
 
@@ -144,7 +149,7 @@ extension ModuleBuilder {
   /// Warns about inputs, wires and registers nothing reads.
   func warnUnused(_ all: [Declaration]) {
     var roots: [Node] = []
-    for declaration in all { roots += [declaration.driver, declaration.enable].compactMap { $0 } }
+    for declaration in all { roots += declaration.roots }
     for instance in instances { roots += instance.connections.map(\.node) }
     let read = Set(Graph.references(roots).map { ObjectIdentifier($0) })
     for declaration in all where !read.contains(ObjectIdentifier(declaration)) {

@@ -23,6 +23,13 @@ struct Flattener {
   var nodes: [ObjectIdentifier: Node] = [:]
   var slots: [Source: Slot] = [:]
   var wordCount = 0
+  /// A memory of one context.
+  struct MemoryKey: Hashable {
+    let context: Int
+    let declaration: ObjectIdentifier
+  }
+  /// Each memory's index in the program's `memories`.
+  var memoryIndex: [MemoryKey: Int] = [:]
 
   init(top: Module) {
     self.top = top
@@ -64,6 +71,8 @@ struct Flattener {
         let child = contexts[context].children[ObjectIdentifier(instance)]!
         node = instance.module.declarations.first { $0.name == port }!.driver!
         context = child
+      case .memory:
+        preconditionFailure("memory '\(declaration.name)' is read only by registers")
       }
     }
     nodes[ObjectIdentifier(node)] = node
@@ -74,7 +83,15 @@ struct Flattener {
     // State first: inputs and registers are the leaves.
     for port in top.inputs { slots[.input(port.name)] = allocate(width: port.width) }
     var registers: [(context: Int, declaration: Declaration)] = []
+    var memories: [(context: Int, declaration: Declaration)] = []
     for (index, context) in contexts.enumerated() {
+      for declaration in context.module.declarations where declaration.isMemory {
+        guard case .memory(let depth) = declaration.kind else { continue }
+        let storage = allocate(width: depth * ((declaration.width + 63) / 64) * 64)
+        memoryIndex[MemoryKey(context: index, declaration: ObjectIdentifier(declaration))] = program.memories.count
+        program.memories.append(.init(offset: storage.offset, depth: depth, width: declaration.width))
+        memories.append((index, declaration))
+      }
       for declaration in context.module.declarations where declaration.isRegister {
         slots[.register(context: index, declaration: ObjectIdentifier(declaration))] = allocate(
           width: declaration.width)
@@ -88,11 +105,18 @@ struct Flattener {
       if let driver = declaration.driver, !declaration.isRegister { roots.append((driver, 0)) }
       if case .instanceOutput(let instance, let port) = declaration.kind { roots.append((instance[port].node, 0)) }
     }
-    for (context, declaration) in registers {
-      roots.append((declaration.driver!, context))
-      if let enable = declaration.enable { roots.append((enable, context)) }
+    for (context, declaration) in registers + memories {
+      for root in declaration.roots { roots.append((root, context)) }
     }
     for (root, context) in roots { order(root, in: context, into: &program) }
+
+    for (context, declaration) in memories {
+      program.memoryWrites.append(
+        .init(
+          memory: memoryIndex[MemoryKey(context: context, declaration: ObjectIdentifier(declaration))]!,
+          address: slot(of: declaration.address!, in: context), data: slot(of: declaration.driver!, in: context),
+          enable: slot(of: declaration.enable!, in: context)))
+    }
 
     for (context, declaration) in registers {
       let state = slots[.register(context: context, declaration: ObjectIdentifier(declaration))]!
@@ -112,6 +136,7 @@ struct Flattener {
       case .output, .wire: program.named[declaration.name] = slot(of: declaration.driver!, in: 0)
       case .instanceOutput(let instance, let port):
         program.named[declaration.name] = slot(of: instance[port].node, in: 0)
+      case .memory: break
       }
     }
     program.wordCount = wordCount
@@ -203,6 +228,9 @@ struct Flattener {
     case .priority:
       program.operandLists.append(operands)
       program.instructions.append(instruction(.priority, extra: program.operandLists.count - 1))
+    case .memoryRead(let memory):
+      let index = memoryIndex[MemoryKey(context: context, declaration: ObjectIdentifier(memory))]!
+      program.instructions.append(instruction(.memoryRead, extra: index))
     }
   }
 }

@@ -81,7 +81,7 @@ public final class Module: @unchecked Sendable {
   /// The number of expression nodes (operations and constants) in this module alone.
   public var operationCount: Int {
     var roots: [Node] = []
-    for declaration in declarations { roots += [declaration.driver, declaration.enable].compactMap { $0 } }
+    for declaration in declarations { roots += declaration.roots }
     for instance in instances { roots += instance.connections.map(\.node) }
     // Iterative (expressions can be deeper than recursion allows); reads of signals are not counted.
     return Graph.postOrder(roots).filter { $0.declaration == nil }.count

@@ -105,6 +105,10 @@ public final class ModuleBuilder {
       if ["_i", "_o", "_q"].contains(where: { name.hasSuffix($0) }) {
         error("wire '\(name)' must not end in _i, _o or _q (those mark inputs, outputs and registers)", at: location)
       }
+    case .memory:
+      if !name.hasSuffix("_q") {
+        error("memory '\(name)' must end in _q (it holds state, as a register does)", at: location)
+      }
     case .clock, .reset, .instanceOutput:
       break
     }
@@ -220,6 +224,13 @@ public final class ModuleBuilder {
       name, width: next.width, signed: next.isSigned, reset: reset, comment: comment, file: file, line: line)
     assignNext(q, next, enable: enable, file: file, line: line)
     return q
+  }
+
+  /// Declares the clock `clk_i` and the reset `rst_ni` now, whether or not a register uses
+  /// them: for a module whose ports must not depend on a parameter (a pipeline of depth 0 has no
+  /// registers). An input nothing reads is emitted with a lint waiver.
+  public func declareClockAndReset() {
+    useClock(reset: true)
   }
 
   func useClock(reset: Bool) {

@@ -86,6 +86,9 @@ enum Operation {
   /// Operands: condition 0, result 0, condition 1, result 1, ..., default. The first true
   /// condition wins.
   case priority
+  /// The word of a memory at the operand (the address); only ever the next value of a
+  /// register, so the read is synchronous.
+  case memoryRead(Declaration)
 
   /// A short word for the operation, used to name helper wires the emitter creates.
   var word: String {
@@ -112,6 +115,7 @@ enum Operation {
     case .lookup: return "table"
     case .select: return "case"
     case .priority: return "priority"
+    case .memoryRead: return "word"
     }
   }
 }
@@ -123,6 +127,9 @@ final class Declaration: @unchecked Sendable {
     /// The implicit clock `clk_i` and active-low reset `rst_ni`.
     case clock, reset
     case instanceOutput(Instance, port: String)
+    /// A memory of `depth` words (its width is the declaration's): written through `driver`
+    /// (data), `address` and `enable` on the rising clock edge; read by registers.
+    case memory(depth: Int)
   }
 
   let name: String
@@ -142,6 +149,17 @@ final class Declaration: @unchecked Sendable {
   var enable: Node?
   /// Registers: the value on reset (nil: no reset).
   var resetValue: BitVector?
+  /// Memories: the write address.
+  var address: Node?
+
+  /// The expressions of the statement that drives it: its driver, enable and (memories)
+  /// write address.
+  var roots: [Node] { [driver, enable, address].compactMap { $0 } }
+
+  var isMemory: Bool {
+    if case .memory = kind { return true }
+    return false
+  }
 
   init(
     name: String, kind: Kind, width: Int, signed: Bool, location: SourceLocation, owner: ObjectIdentifier,

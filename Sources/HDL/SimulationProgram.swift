@@ -5,6 +5,24 @@ struct SimulationProgram {
     case equal, notEqual, less, lessOrEqual, greater, greaterOrEqual
     case concatenate, slice, replicate, reduceAnd, reduceOr, reduceXor, mux, extend, copy
     case lookup, select, priority
+    /// The word of memory `extra` at the address in `a`.
+    case memoryRead
+  }
+
+  /// A memory's words, in the word array: word i at `offset + i * wordsPerWord`.
+  struct MemoryStorage {
+    let offset: Int
+    let depth: Int
+    let width: Int
+    var wordsPerWord: Int { (width + 63) / 64 }
+  }
+
+  /// A memory's write port: on a clock edge with `enable` set, `data` goes to `address`.
+  struct MemoryWrite {
+    let memory: Int
+    let address: Slot
+    let data: Slot
+    let enable: Slot
   }
 
   struct Instruction {
@@ -40,6 +58,8 @@ struct SimulationProgram {
   var named: [String: Slot] = [:]
   var registers: [RegisterState] = []
   var constants: [(Slot, BitVector)] = []
+  var memories: [MemoryStorage] = []
+  var memoryWrites: [MemoryWrite] = []
 
   init(_ top: Module) {
     var flattener = Flattener(top: top)
@@ -130,6 +150,9 @@ struct SimulationProgram {
     case .lookup:
       let table = tables[i.extra]
       result = a < UInt64(table.entries.count) ? table.entries[Int(a)].low64 : table.fallback.low64
+    case .memoryRead:
+      let memory = memories[i.extra]
+      result = values[memory.offset + Int(a) * memory.wordsPerWord]
     case .select:
       let list = operandLists[i.extra]
       let labels = tables[i.parameter].labels
@@ -224,6 +247,10 @@ struct SimulationProgram {
       let table = tables[i.extra]
       let index = Wide.smallValue(read(i.a, values))
       result = index < table.entries.count ? table.entries[index].words : table.fallback.words
+    case .memoryRead:
+      let memory = memories[i.extra]
+      let start = memory.offset + Wide.smallValue(read(i.a, values)) * memory.wordsPerWord
+      result = Array(UnsafeBufferPointer(start: values + start, count: memory.wordsPerWord))
     case .select:
       let list = operandLists[i.extra]
       let selector = BitVector(width: i.a.width, words: read(i.a, values))

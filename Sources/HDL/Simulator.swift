@@ -99,6 +99,20 @@ public final class Simulator {
       let source = register.next
       next.append((register.slot, Array(values[source.offset..<source.offset + source.words])))
     }
+    // Memory writes, from the values before the edge (a read of the same word sees the old one).
+    var writes: [(offset: Int, words: [UInt64])] = []
+    for write in program.memoryWrites where values[write.enable.offset] & 1 == 1 {
+      let memory = program.memories[write.memory]
+      let address = Int(values[write.address.offset])
+      writes.append(
+        (
+          memory.offset + address * memory.wordsPerWord,
+          Array(values[write.data.offset..<write.data.offset + write.data.words])
+        ))
+    }
+    for write in writes {
+      for (index, word) in write.words.enumerated() { values[write.offset + index] = word }
+    }
     for (slot, words) in next { store(words, to: slot) }
     evaluate()
   }

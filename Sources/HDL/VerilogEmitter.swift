@@ -67,7 +67,7 @@ private struct ModuleWriter {
   var statements: [(owner: String, roots: [Node])] {
     var list: [(String, [Node])] = []
     for declaration in module.declarations {
-      let roots = [declaration.driver, declaration.enable].compactMap { $0 }
+      let roots = declaration.roots
       if !roots.isEmpty { list.append((declaration.name, roots)) }
     }
     for instance in module.instances { list.append((instance.name, instance.connections.map(\.node))) }
@@ -191,7 +191,8 @@ private struct ModuleWriter {
       }
     }
     for root in roots { markRead(root) }
-    // The clock and reset are read by the register blocks.
+    // The clock and reset are read by the register and memory blocks.
+    for declaration in module.declarations where declaration.isMemory { bitsRead[ModuleBuilder.clockName] = [0] }
     for declaration in module.declarations where declaration.isRegister {
       bitsRead[ModuleBuilder.clockName] = [0]
       if declaration.resetValue != nil { bitsRead[ModuleBuilder.resetName] = [0] }
@@ -360,6 +361,10 @@ private struct ModuleWriter {
       // Always the driver of a declaration; written as a procedural block.
       operands.forEach { markRead($0) }
       return plain("")
+    case .memoryRead(let memory):
+      // Always a register's next value: the read sits in the register's clocked block.
+      markRead(operands[0])
+      return plain("\(memory.name)[\(text(of: operands[0]).text)]")
     }
   }
 
@@ -377,9 +382,8 @@ private struct ModuleWriter {
   }
 
   /// Whether some bits of a named signal are never read.
-  func hasUnreadBits(_ name: String, width: Int, isUsedElsewhere: Bool) -> Bool {
-    guard !isUsedElsewhere else { return false }
-    return (bitsRead[name]?.count ?? 0) < width
+  func hasUnreadBits(_ name: String, width: Int) -> Bool {
+    (bitsRead[name]?.count ?? 0) < width
   }
 
   func text(banner: String) -> String {
@@ -412,7 +416,7 @@ private struct ModuleWriter {
       if let comment = port.comment {
         line = line.padding(2 + 12 + typeWidth + nameWidth + 1) + " // " + comment
       }
-      let unread = port.direction == .input && hasUnreadBits(port.name, width: port.width, isUsedElsewhere: false)
+      let unread = port.direction == .input && hasUnreadBits(port.name, width: port.width)
       if unread { lines.append("  // verilator lint_off UNUSEDSIGNAL") }
       lines.append(line.trailingSpacesRemoved)
       if unread { lines.append("  // verilator lint_on UNUSEDSIGNAL") }
@@ -427,7 +431,7 @@ private struct ModuleWriter {
 
     func declare(_ keyword: String, _ name: String, width: Int, signed: Bool, comment: String?) {
       if let comment { declarationLines.append("  // \(comment)") }
-      let unread = hasUnreadBits(name, width: width, isUsedElsewhere: false)
+      let unread = hasUnreadBits(name, width: width)
       if unread { declarationLines.append("  // verilator lint_off UNUSEDSIGNAL") }
       declarationLines.append("  \(keyword) \(declarationType(width: width, signed: signed))\(name);")
       if unread { declarationLines.append("  // verilator lint_on UNUSEDSIGNAL") }
@@ -458,6 +462,10 @@ private struct ModuleWriter {
         )
       case .instanceOutput:
         declare("wire", declaration.name, width: declaration.width, signed: declaration.isSigned, comment: nil)
+      case .memory(let depth):
+        if let comment = declaration.comment { declarationLines.append("  // \(comment)") }
+        declarationLines.append(
+          "  reg \(declarationType(width: declaration.width, signed: false))\(declaration.name) [0:\(depth - 1)];")
       }
     }
     var helperLines: [String] = []
@@ -469,6 +477,7 @@ private struct ModuleWriter {
     if !helperLines.isEmpty { lines += [""] + helperLines }
     if !logic.isEmpty { lines += [""] + logic }
     for instance in module.instances { lines += [""] + instanceBlock(instance) }
+    for block in memoryWriteBlocks() { lines += [""] + block }
     for block in registerBlocks() { lines += [""] + block }
     lines.append("")
     return lines
@@ -531,6 +540,17 @@ private struct ModuleWriter {
     }
     lines.append("  );")
     return lines
+  }
+
+  /// Each memory's write port: a clocked block of its own.
+  func memoryWriteBlocks() -> [[String]] {
+    module.declarations.filter(\.isMemory).map { memory in
+      [
+        "  always @(posedge \(ModuleBuilder.clockName)) begin",
+        "    if (\(text(of: memory.enable!).text)) \(memory.name)[\(text(of: memory.address!).text)] <= \(text(of: memory.driver!).text);",
+        "  end",
+      ]
+    }
   }
 
   /// The registers' always blocks: one per (reset or not, enable) group, in first-declared

@@ -18,31 +18,22 @@ enum EmitCommand: Command {
       Modules: \(ModuleKind.allCases.map(\.rawValue).joined(separator: ", ")).
       A configuration file is a JSON object with any of: formatbook (a built-in name, a path, or an
       inline book), block_size, exponent_width, exponent_bias, input, pipeline (a depth, or an
-      object of depths by module), accumulator_width, lane_accumulator_width, datapath, modules.
+      object of depths by module), accumulator_width, lane_accumulator_width, datapath, modules,
+      prefix, register_slices.
       Nothing is written unless every module builds; the output directory is replaced only if it
       is empty or holds an earlier emit.
       """)
 
   static func run(_ arguments: ParsedArguments) throws {
     let start = Date()
-    let configuration = try DesignOptions.configuration(arguments)
-    let design: Design
-    do {
-      design = try Design(configuration)
-    } catch let error as ConfigurationError {
-      throw UsageError(error.description)
-    }
+    let design = try DesignOptions.design(arguments)
     let out = arguments.string("--out") ?? "rtl-out"
     try DesignOptions.checkOutput(out, writtenBy: "dialectgen emit")
     let files = design.files()
-    do {
-      try DesignWriter.write(files, to: out, writtenBy: "dialectgen emit")
-    } catch let error as ConfigurationError {
-      throw CommandFailure(error.description)
-    }
+    try reportingFailure { try DesignWriter.write(files, to: out, writtenBy: "dialectgen emit") }
     let seconds = Date().timeIntervalSince(start)
     print(
       "emitted \(design.verilogModules.count) modules (\(files.count) files) to \(out) in \(String(format: "%.2f", seconds)) s: "
-        + design.modules.map(\.module.name).joined(separator: ", "))
+        + design.verilogModules.map(\.name).joined(separator: ", "))
   }
 }

@@ -4,9 +4,9 @@ import Foundation
 /// `dialectgen eval`: every format side by side on the tensors of one or more files.
 enum EvalCommand: Command {
   static let formatNames = [
-    "blockdialect-weight", "blockdialect-activation", "mxfp4", "nvfp4", "blockdialect-mse",
+    "blockdialect-weight", "blockdialect-activation", "blockdialect-neighbor", "mxfp4", "nvfp4", "blockdialect-mse",
   ]
-  static let defaultFormats = Array(formatNames.prefix(4))
+  static let defaultFormats = Array(formatNames.prefix(5))
 
   static let spec = CommandSpec(
     name: "dialectgen eval",
@@ -17,7 +17,7 @@ enum EvalCommand: Command {
     options: [
       OptionSpec(
         name: "--formats", kind: .list("F"),
-        help: "formats to compare (default: the first four): " + formatNames.joined(separator: ", "))
+        help: "formats to compare (default: the first five): " + formatNames.joined(separator: ", "))
     ] + FormatOptions.specs + [
       OptionSpec(name: "--json", kind: .flag, help: "print JSON instead of tables"),
       OptionSpec(
@@ -30,8 +30,9 @@ enum EvalCommand: Command {
     details: """
       FILE is a safetensors file or a NumPy .npy file (little-endian float32 or float16, C order).
       SQNR is 10 log10(sum x^2 / sum (x - decoded x)^2); the overall figures sum both energies
-      over every tensor. blockdialect-mse is the reference selector the hardware's two-stage
-      selector is compared against (least squared quarter-unit error on the rounded views).
+      over every tensor. blockdialect-activation is the hardware's two-stage selector,
+      blockdialect-neighbor its neighbour-group selector, blockdialect-mse the reference both are
+      compared against (least squared quarter-unit error on the rounded views, whole book).
       """)
 
   static func run(_ arguments: ParsedArguments) throws {
@@ -45,6 +46,7 @@ enum EvalCommand: Command {
       switch name {
       case "blockdialect-weight": return .blockDialect(blockFormat, .leastSquares)
       case "blockdialect-activation": return .blockDialect(blockFormat, .twoStage)
+      case "blockdialect-neighbor": return .blockDialect(blockFormat, .neighborGroups)
       case "blockdialect-mse": return .blockDialect(blockFormat, .viewMeanSquare)
       case "mxfp4": return .mxfp4
       default: return .nvfp4

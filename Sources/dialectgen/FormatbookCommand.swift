@@ -90,7 +90,7 @@ enum FormatbookShowCommand: Command {
 enum FormatbookValidateCommand: Command {
   static let spec = CommandSpec(
     name: "dialectgen formatbook validate",
-    summary: "Checks formatbook files against the rules of NUMERICS.md; exits 1 if any is invalid.",
+    summary: "Checks formatbook files against the rules of docs/numerics.md; exits 1 if any is invalid.",
     positionals: "FILE...",
     positionalCount: 1...Int.max,
     options: [])

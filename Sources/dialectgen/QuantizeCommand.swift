@@ -1,4 +1,5 @@
 import BlockDialect
+import DialectHardware
 import Foundation
 
 /// `dialectgen quantize`: a tensor file to a quantized (or quantized-then-decoded) safetensors
@@ -24,8 +25,11 @@ enum QuantizeCommand: Command {
       OptionSpec(
         name: "--path", kind: .value("P"),
         help:
-          "BlockDialect dialect choice: weight (least squared error, default) or activation (the hardware's two-stage selector)"
+          "BlockDialect dialect choice: weight (least squared error, default) or activation (the hardware's online selector)"
       ),
+      OptionSpec(
+        name: "--selector", kind: .value("S"),
+        help: "the activation path's online selector: two-stage (default) or neighbor (neighbour groups)"),
     ] + FormatOptions.specs + [
       OptionSpec(name: "--dequantize", kind: .flag, help: "write the decoded values as F32 tensors instead of codes"),
       OptionSpec(
@@ -93,10 +97,14 @@ enum QuantizeCommand: Command {
     switch format {
     case .blockdialect:
       let path = try arguments.choice("--path", default: Path.weight, Path.allCases)
-      let selector: DialectSelector = path == .weight ? .leastSquares : .twoStage
+      let online = try arguments.choice("--selector", default: OnlineSelector.twoStage, OnlineSelector.allCases)
+      if path == .weight && arguments.has("--selector") {
+        throw UsageError("--selector chooses the activation path's online selector; add --path activation")
+      }
+      let selector: DialectSelector = path == .weight ? .leastSquares : online.dialectSelector
       return .blockDialect(try FormatOptions.blockFormat(arguments), selector)
     case .mxfp4, .nvfp4:
-      for option in ["--path"] + FormatOptions.specs.map(\.name) where arguments.has(option) {
+      for option in ["--path", "--selector"] + FormatOptions.specs.map(\.name) where arguments.has(option) {
         throw UsageError("\(option) applies to --format blockdialect only, not \(format.rawValue)")
       }
       return format == .mxfp4 ? .mxfp4 : .nvfp4

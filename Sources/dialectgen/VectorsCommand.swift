@@ -22,22 +22,8 @@ enum VectorsCommand: Command {
       significant first as listed in DIR/M/config.vh) and DIR/M/config.vh (counts, widths, field
       offsets, latency, file paths relative to the current directory). DIR/testbenches.mk names the
       harness of each module. Exhaustive for the decoder, group select and membership; the others
-      get the directed corner cases of NUMERICS.md and COUNT seeded random blocks.
+      get the directed corner cases of docs/numerics.md and COUNT seeded random blocks.
       """)
-
-  /// The harness in testbenches/ for each kind of module.
-  static func harness(for kind: ModuleKind) -> String {
-    switch kind {
-    case .decoder: return "tb_decoder"
-    case .blockDecoder: return "tb_block_decoder"
-    case .groupSelect: return "tb_group_select"
-    case .membership: return "tb_membership"
-    case .selector, .mseSelector: return "tb_selector"
-    case .blockQuantizer: return "tb_block_quantizer"
-    case .macLane, .e2m1MACLane, .int4MACLane, .int8MACLane: return "tb_mac_lane"
-    case .blockDot: return "tb_block_dot"
-    }
-  }
 
   static func run(_ arguments: ParsedArguments) throws {
     let start = Date()
@@ -46,33 +32,10 @@ enum VectorsCommand: Command {
     let seed = try arguments.seed("--seed", default: 1)
     let out = arguments.string("--out") ?? "build/vectors"
     try DesignOptions.checkOutput(out, writtenBy: "dialectgen vectors")
-    let design: Design
-    do {
-      design = try Design(configuration)
-    } catch let error as ConfigurationError {
-      throw UsageError(error.description)
-    }
-    let all = VectorGenerator(design: design, count: count, seed: seed).all()
-    var files: [(name: String, contents: String)] = []
-    var makefile = [
-      "# Written by dialectgen \(dialectgenVersion) vectors; do not edit.",
-      "VECTOR_MODULES := \(all.map(\.module.module.name).joined(separator: " "))",
-    ]
-    for vectors in all {
-      let name = vectors.module.module.name
-      files.append(("\(name)/config.vh", vectors.header(directory: "\(out)/\(name)")))
-      files.append(("\(name)/stimulus.hex", vectors.stimulusText))
-      files.append(("\(name)/expected.hex", vectors.expectedText))
-      makefile.append("HARNESS_\(name) := \(harness(for: vectors.module.kind))")
-      makefile.append("MODE_\(name) := \(vectors.mode.rawValue)")
-    }
-    files.append(("testbenches.mk", makefile.joined(separator: "\n") + "\n"))
-    files.append(("manifest.json", design.manifest().formatted() + "\n"))
-    do {
-      try DesignWriter.write(files, to: out, writtenBy: "dialectgen vectors")
-    } catch let error as ConfigurationError {
-      throw CommandFailure(error.description)
-    }
+    let design = try reportingUsage { try Design(configuration) }
+    let generator = VectorGenerator(design: design, count: count, seed: seed)
+    let all = generator.all()
+    try reportingFailure { try DesignWriter.write(generator.files(directory: out, vectors: all), to: out, writtenBy: "dialectgen vectors") }
     let total = all.map(\.count).reduce(0, +)
     print(
       "wrote \(total) vectors for \(all.count) modules to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s: "

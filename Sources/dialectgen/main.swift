@@ -20,6 +20,9 @@ let commands: [(words: [String], command: any Command.Type)] = [
   (["vectors"], VectorsCommand.self),
   (["references"], ReferencesCommand.self),
   (["report"], ReportCommand.self),
+  (["matmul"], MatmulCommand.self),
+  (["tile-image"], TileImageCommand.self),
+  (["tile-vectors"], TileVectorsCommand.self),
 ]
 
 let overview = """
@@ -38,6 +41,9 @@ let overview = """
     vectors              write golden test vectors for the testbenches
     references           write reference truth tables and proof scripts for make formal
     report               area, depth and iCE40 Fmax, compared with FP4, INT4 and INT8
+    matmul               y = W x exactly as the accelerator tile computes it, in software
+    tile-image           a quantized tensor as the tile's weight stream and memory images
+    tile-vectors         a tile testbench session from quantized weights and activations
 
   Run 'dialectgen COMMAND --help' for a command's options. Exit status: 0 on success, 1 when
   the work failed (bad input file, failed check), 2 for a command-line mistake.

@@ -3,7 +3,7 @@ import Testing
 
 @testable import BlockDialect
 
-/// SQNR against the table of NUMERICS.md (an independent implementation's figures on 2^20
+/// SQNR against the table of docs/numerics.md (an independent implementation's figures on 2^20
 /// seeded samples; another generator's samples differ by a few hundredths of a dB).
 @Suite("Accuracy: SQNR against the spec's table")
 struct AccuracyTests {
@@ -16,7 +16,7 @@ struct AccuracyTests {
     var testDescription: String { distribution.rawValue }
   }
 
-  /// | data | MXFP4-32 | NVFP4-16 | weight path | activation path |, from NUMERICS.md.
+  /// | data | MXFP4-32 | NVFP4-16 | weight path | activation path |, from docs/numerics.md.
   static let table: [Row] = [
     Row(distribution: .normal, mxfp4: 18.79, nvfp4: 20.44, weight: 20.65, activation: 20.27),
     Row(distribution: .laplace, mxfp4: 17.94, nvfp4: 20.66, weight: 19.97, activation: 19.68),
@@ -63,6 +63,39 @@ struct AccuracyTests {
       #expect(measured[2] - measured[0] >= 1.7, "weight path over MXFP4: \(measured[2] - measured[0]) dB")
       #expect(measured[3] - measured[0] >= 1.3, "activation path over MXFP4: \(measured[3] - measured[0]) dB")
     }
+  }
+
+  /// The neighbour-group selector's gap to the weight path, from docs/numerics.md (an
+  /// independent implementation's figures): | data | two-stage gap | neighbour-group gap |.
+  static let neighborGaps: [(SampleDistribution, twoStage: Double, neighbor: Double)] = [
+    (.normal, 0.40, 0.15), (.laplace, 0.29, 0.14), (.studentT, 0.23, 0.16),
+  ]
+
+  /// On 2^20 samples of each distribution, the neighbour-group activation path is within
+  /// 0.17 dB of the weight path, and both online selectors' gaps are within 0.03 dB of the
+  /// independent implementation's on normal and Laplace data. Student t (3 degrees of freedom)
+  /// is looser, 0.05 dB: its heavy tail moves the gaps with the sample (seeds 1...8 here: two-stage
+  /// 0.19...0.21, neighbour 0.12...0.14), and the spec's own two tables disagree on it by 0.04 dB
+  /// (its first table gives a two-stage gap of 19.31 - 19.12 = 0.19, its second 0.23); our
+  /// figures match the first.
+  @Test(arguments: neighborGaps.map(\.0))
+  func neighborGroupSelectorClosesTheGap(distribution: SampleDistribution) {
+    let row = Self.neighborGaps.first { $0.0 == distribution }!
+    let values = distribution.samples(1 << 20, seed: 5)
+    func sqnr(_ selector: DialectSelector) -> Double {
+      let tensor = TensorQuantizer(scheme: .blockDialect(.default, selector)).quantize(values, shape: [1 << 15, 32])
+      return values.withUnsafeBufferPointer { tensor.errorStatistics(against: $0) }.sqnr
+    }
+    let weight = sqnr(.leastSquares)
+    let neighborGap = weight - sqnr(.neighborGroups)
+    let twoStageGap = weight - sqnr(.twoStage)
+    #expect(neighborGap <= 0.17, "\(distribution): neighbour-group gap \(neighborGap) dB")
+    let tolerance = distribution == .studentT ? 0.05 : 0.03
+    #expect(
+      abs(neighborGap - row.neighbor) <= tolerance, "\(distribution): gap \(neighborGap) dB, table \(row.neighbor)")
+    #expect(
+      abs(twoStageGap - row.twoStage) <= tolerance,
+      "\(distribution): two-stage gap \(twoStageGap) dB, table \(row.twoStage)")
   }
 
   /// Double rounding (encoding from q instead of t) costs about 1.2 dB on normal data; the

@@ -3,7 +3,7 @@ import Testing
 
 @testable import BlockDialect
 
-/// An independent, deliberately plain reading of NUMERICS.md: every rule is written from the
+/// An independent, deliberately plain reading of docs/numerics.md: every rule is written from the
 /// spec's definitions in Double and integer arithmetic, without the library's tables, keys,
 /// midpoints or SIMD cost vectors. The tests compare the library's kernels with it.
 enum Spec {
@@ -112,6 +112,33 @@ enum Spec {
     return best
   }
 
+  /// The neighbour-group selector, straight from the spec: the stage-1 group's members and
+  /// those of the group with the next smaller largest magnitude; the least sum of
+  /// min(err_d(q), 7)^2 wins, ties to the lowest id.
+  static func neighborGroups(_ book: [[Int]], views: [Int]) -> Int {
+    let candidates = neighborCandidates(book, views: views)
+    var best = candidates[0]
+    var bestCost = Int.max
+    for d in candidates {
+      let cost = views.map { min(quarterError(book[d], $0), 7) * min(quarterError(book[d], $0), 7) }.reduce(0, +)
+      if cost < bestCost {
+        best = d
+        bestCost = cost
+      }
+    }
+    return best
+  }
+
+  /// The neighbour-group candidates: the members of the stage-1 group and of the group with the
+  /// next smaller largest magnitude, ascending id.
+  static func neighborCandidates(_ book: [[Int]], views: [Int]) -> [Int] {
+    let h = (views.max() ?? 0) / 2
+    let maxima = Set(book.map { $0.last! }).sorted()
+    let chosen = maxima.first { $0 >= h } ?? maxima.last!
+    let lower = maxima.last { $0 < chosen }
+    return book.indices.filter { book[$0].last! == chosen || book[$0].last! == lower }
+  }
+
   /// The MSE reference on the q views: least sum of err_d(q)^2 over the whole book, ties to
   /// the lowest id.
   static func viewMeanSquare(_ book: [[Int]], views: [Int]) -> Int {
@@ -215,6 +242,7 @@ enum Spec {
     switch selector {
     case .leastSquares: dialect = leastSquares(magnitudes, ties: book.ties, scaled: scaled)
     case .twoStage: dialect = twoStage(magnitudes, views: scaled.map(roundedView))
+    case .neighborGroups: dialect = neighborGroups(magnitudes, views: scaled.map(roundedView))
     case .viewMeanSquare: dialect = viewMeanSquare(magnitudes, views: scaled.map(roundedView))
     }
     var codes = [UInt8](repeating: 0, count: n)

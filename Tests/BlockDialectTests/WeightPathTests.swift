@@ -37,7 +37,7 @@ struct WeightPathTests {
     let format = try BlockFormat(blockSize: 8, formatbook: book)
     let quantizers = DialectSelector.allCases.map { BlockQuantizer(format: format, selector: $0) }
     var rng = SeededGenerator(seed: 0x7135)
-    var ties = [0, 0, 0]
+    var ties = [Int](repeating: 0, count: DialectSelector.allCases.count)
     var mismatches = 0
     let table = book.dialects.map(\.magnitudes)
     for _ in 0..<700 {
@@ -66,6 +66,11 @@ struct WeightPathTests {
           case .twoStage:
             let counts = Spec.twoStageCounts(table, views: views)
             return counts.count > 1 && counts[d] == counts[winner]
+          case .neighborGroups:
+            let saturated = { (m: [Int]) in views.map { min(Spec.quarterError(m, $0), 7) }.map { $0 * $0 }.reduce(0, +)
+            }
+            return Spec.neighborCandidates(table, views: views).contains(d)
+              && saturated(table[d]) == saturated(table[winner])
           }
         }
         if tied { ties[s] += 1 }

@@ -78,6 +78,14 @@ import Testing
     #expect(try run(config, steps: Self.steps(1_500, format: config.format, seed: 62), stalls: true) == 0)
   }
 
+  /// With register slices at both ends, the stream stays exact under stalls at any depth.
+  @Test(arguments: [0, 4])
+  func registerSlicesKeepTheStreamExact(depth: Int) throws {
+    var config = configuration(depth: depth)
+    config.registerSlices = true
+    #expect(try run(config, steps: Self.steps(1_200, format: config.format, seed: 68), stalls: true) == 0)
+  }
+
   @Test(arguments: [20, 40, 70])
   func narrowAccumulatorSaturatesAndSticks(width: Int) throws {
     let config = configuration(accumulatorWidth: width)

@@ -5,7 +5,7 @@ import Testing
 @testable import DialectHardware
 
 @Suite struct BlockQuantizerTests {
-  /// Random blocks of raw input bits and the edge cases of NUMERICS.md: the vector
+  /// Random blocks of raw input bits and the edge cases of docs/numerics.md: the vector
   /// generator's own.
   static func randomBlocks(_ count: Int, size: Int, input: ElementFormat, seed: UInt64) -> [[UInt16]] {
     Stimuli.randomElementBlocks(count, size: size, input: input, seed: seed)
@@ -49,6 +49,25 @@ import Testing
       }
     }
     return mismatches
+  }
+
+  /// With register slices at both ends, the stream stays exact under stalls at any depth.
+  @Test(arguments: [0, 3])
+  func registerSlicesKeepTheStreamExact(depth: Int) throws {
+    var config = configuration(depth: depth)
+    config.registerSlices = true
+    #expect(try run(config, blocks: Self.randomBlocks(600, size: 32, input: .float16, seed: 57), stalls: true) == 0)
+  }
+
+  /// With the neighbour-group selector, at every pipeline depth (one block per cycle, stalls),
+  /// the quantizer equals the numerics library's neighbour-group activation path.
+  @Test(arguments: [0, 2, 5])
+  func neighborSelectorMatchesTheModel(depth: Int) throws {
+    var config = configuration(depth: depth)
+    config.selector = .neighbor
+    let blocks =
+      Self.edgeBlocks(size: 32, input: .float16) + Self.randomBlocks(2_000, size: 32, input: .float16, seed: 58)
+    #expect(try run(config, blocks: blocks, stalls: depth > 0) == 0)
   }
 
   @Test func defaultConfigurationMatchesTheModelOn20000Blocks() throws {

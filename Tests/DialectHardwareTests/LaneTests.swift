@@ -32,7 +32,7 @@ import Testing
   @Test(arguments: [Formatbook.dialectFP4, .e2m1, randomBook(count: 7, seed: 42)], DatapathStyle.allCases)
   func formatbookLaneAccumulatesDecodedProducts(book: Formatbook, style: DatapathStyle) throws {
     let config = configuration(book: book, style: style)
-    let lane = try MACLaneGenerator(configuration: config).formatbookLane(book: book, prefix: "t", kind: .macLane)
+    let lane = try MACLaneGenerator(configuration: config).formatbookLane(book: book, format: "t", kind: .macLane)
     check(lane.module, width: config.laneAccumulatorWidth) { random in
       let w = (Int(random.next() % UInt64(book.dialects.count)), UInt8(random.next() % 16))
       let a = (Int(random.next() % UInt64(book.dialects.count)), UInt8(random.next() % 16))
@@ -41,7 +41,7 @@ import Testing
         inputs["w_dialect_i"] = w.0
         inputs["a_dialect_i"] = a.0
       }
-      return (inputs, MACLaneGenerator.expectedProduct(book: book, weight: w, activation: a))
+      return (inputs, book.halfUnits(dialect: w.0, code: w.1) * book.halfUnits(dialect: a.0, code: a.1))
     }
   }
 

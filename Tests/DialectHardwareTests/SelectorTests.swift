@@ -89,6 +89,52 @@ import Testing
     #expect(mismatches == 0, "\(mismatches) of \(blocks.count) blocks")
   }
 
+  /// The neighbour-group selector against the numerics library's plain reading of the spec,
+  /// on every kind of book (singleton groups, one group, groups of several members).
+  @Test(arguments: books + [randomBook(count: 5, seed: 26, sharedMaxima: false), oneGroupBook])
+  func neighborSelectorMatchesTheModel(book: Formatbook) throws {
+    var config = configuration(book: book, blockSize: 16)
+    config.modules = [.neighborSelector]
+    let simulator = Simulator(try Design(config).module(.neighborSelector)!.module)
+    let blocks = Self.viewBlocks(count: book == .dialectFP4 ? 10_000 : 2_000, size: 16, seed: 33)
+    var mismatches = 0
+    for views in blocks {
+      simulator.set("views_i", pack(views, width: 5))
+      simulator.evaluate()
+      if Int(simulator.value("dialect_o")) != book.neighborGroupDialect(views: views) { mismatches += 1 }
+    }
+    #expect(mismatches == 0, "\(mismatches) of \(blocks.count) blocks")
+  }
+
+  /// A book whose dialects all share one largest magnitude: one group, no lower neighbour.
+  static let oneGroupBook = try! Formatbook(
+    name: "onegroup",
+    dialects: [
+      Dialect([0, 1, 2, 3, 4, 6, 9, 12]), Dialect([0, 1, 2, 4, 6, 8, 10, 12]), Dialect([0, 2, 3, 5, 7, 9, 11, 12]),
+    ])
+
+  /// Every (group, q) of the per-element unit equals the numerics library's residual table, and
+  /// the residuals decide as the full saturated squared errors do.
+  @Test(arguments: books)
+  func neighborErrorsMatchTheTables(book: Formatbook) throws {
+    let tables = NeighborGroupTables(book: book)
+    let simulator = Simulator(try NeighborSelectorGenerator(configuration: configuration(book: book)).errors().module)
+    for group in book.groups.indices {
+      for q in 0..<32 {
+        simulator.set("group_i", group)
+        simulator.set("view_i", q)
+        simulator.evaluate()
+        let residuals = unpack(simulator.get("residuals_o"), count: tables.slotCount, width: tables.residualWidth)
+        #expect(residuals == (0..<tables.slotCount).map { tables.residuals[group][$0][q] }, "group \(group) q \(q)")
+        // Scaled back, a residual is the candidate's cost less the least of the group's.
+        if q <= 2 * book.groups[group].maximum + 1 || group == book.groups.count - 1 {
+          let costs = tables.candidates[group].map { book.saturatedSquaredViewError(dialect: $0, view: q) }
+          #expect(residuals.map { $0 * tables.scale } == costs.map { $0 - costs.min()! })
+        }
+      }
+    }
+  }
+
   @Test func allZeroBlockPicksDialect14OfDialectFP4() throws {
     let simulator = Simulator(try Self.design(.dialectFP4).module(.selector)!.module)
     simulator.set("views_i", 0)

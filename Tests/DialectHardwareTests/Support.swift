@@ -47,14 +47,11 @@ func configuration(
 ) -> HardwareConfiguration {
   let format = try! BlockFormat(
     blockSize: blockSize, exponentWidth: exponentWidth, exponentBias: exponentBias, formatbook: book)
-  // The depth applies to every pipelined module, up to each one's own maximum.
-  let depths = HardwareConfiguration.uniformDepths(depth).mapValues { _ in depth }
-  var result = HardwareConfiguration(
-    format: format, input: input,
-    pipelineDepths: Dictionary(
-      uniqueKeysWithValues: depths.map { ($0.key, min($0.value, $0.key.maximumPipelineDepth)) }),
-    accumulatorWidth: accumulatorWidth)
+  var result = HardwareConfiguration(format: format, input: input, accumulatorWidth: accumulatorWidth)
   result.datapathStyle = style
+  // The depth applies to every pipelined module, up to each one's own maximum.
+  result.pipelineDepths = Dictionary(
+    uniqueKeysWithValues: result.pipelinedKinds.map { ($0, min(depth, result.maximumDepth(of: $0))) })
   return result
 }
 

@@ -200,11 +200,11 @@ struct CLITests {
     #expect(eval.status == 0, "\(eval)")
     let json = try JSONValue.parse(eval.stdout)
     let results = try #require(json["tensors"]?.arrayValue?.first?["results"])
-    for format in ["blockdialect-weight", "blockdialect-activation", "mxfp4", "nvfp4"] {
+    for format in ["blockdialect-weight", "blockdialect-activation", "blockdialect-neighbor", "mxfp4", "nvfp4"] {
       #expect(results[format]?["sqnr_db"] == .null, "\(format)")
       #expect(results[format]?["mse"]?.doubleValue == 0)
     }
-    // The all-zero blocks pick dialect 14 on the activation path (NUMERICS.md edge cases).
+    // The all-zero blocks pick dialect 14 on the activation path (docs/numerics.md edge cases).
     #expect(results["blockdialect-activation"]?["dialect_usage"]?.arrayValue?[14].intValue == 2)
     let table = try dialectgen(["eval", input, "--tensors", "zeros"])
     #expect(table.status == 0 && table.stdout.contains("exact"), "\(table)")
@@ -220,12 +220,13 @@ struct CLITests {
     let run = try dialectgen(["eval", input, "--json", "--threads", "1"])
     #expect(run.status == 0, "\(run)")
     let json = try JSONValue.parse(run.stdout)
-    let formats = ["blockdialect-weight", "blockdialect-activation", "mxfp4", "nvfp4"]
+    let formats = ["blockdialect-weight", "blockdialect-activation", "blockdialect-neighbor", "mxfp4", "nvfp4"]
     #expect(json["formats"] == .array(formats.map { .string($0) }))
     let tensors = try #require(json["tensors"]?.arrayValue)
     #expect(tensors.compactMap { $0["name"]?.stringValue } == ["w", "h", "b"])
     let schemes: [QuantizationScheme] = [
-      .blockDialect(.default, .leastSquares), .blockDialect(.default, .twoStage), .mxfp4, .nvfp4,
+      .blockDialect(.default, .leastSquares), .blockDialect(.default, .twoStage),
+      .blockDialect(.default, .neighborGroups), .mxfp4, .nvfp4,
     ]
     for (tensor, (name, values, shape, format)) in zip(tensors, inputs.floats) {
       #expect(tensor["file"]?.stringValue == input)

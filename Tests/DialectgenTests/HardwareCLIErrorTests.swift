@@ -18,6 +18,8 @@ struct HardwareCLIErrorTests {
       _ = try directory.write("style.json", text: #"{"block_size": 32, "datapath": "fancy"}"#)
       _ = try directory.write("field.json", text: #"{"block_size": 32, "speed": 1}"#)
       _ = try directory.write("block.json", text: #"{"block_size": 48}"#)
+      _ = try directory.write("prefix.json", text: #"{"prefix": 7}"#)
+      _ = try directory.write("slices.json", text: #"{"register_slices": "yes"}"#)
       _ = try directory.write("afile", text: "not a directory\n")
       try FileManager.default.createDirectory(atPath: directory.file("other"), withIntermediateDirectories: false)
       _ = try directory.write("other/keep.txt", text: "mine\n")
@@ -59,13 +61,19 @@ struct HardwareCLIErrorTests {
     try w.expectFailure(
       command, ["--formatbook", "e2m1", "--modules", "selector"], status: 2,
       mentions: ["selector", "does not apply", "e2m1", "applicable"])
-    try w.expectFailure(command, ["--pipeline", "8"], status: 2, mentions: ["depth 8", "block_dot", "0 to 7"])
+    try w.expectFailure(command, ["--pipeline", "9"], status: 2, mentions: ["depth 9", "block_dot", "0 to 8"])
     try w.expectFailure(
-      command, ["--pipeline", "6", "--modules", "block_quantizer"], status: 2,
-      mentions: ["depth 6", "block_quantizer", "0 to 5"])
+      command, ["--pipeline", "7", "--modules", "block_quantizer"], status: 2,
+      mentions: ["depth 7", "block_quantizer", "0 to 6"])
     try w.expectFailure(command, ["--datapath", "fancy"], status: 2, mentions: ["--datapath", "'fancy'", "naive"])
     try w.expectFailure(command, ["--acc-width", "3"], status: 2, mentions: ["accumulator width 3", "14"])
     try w.expectFailure(command, ["--input", "fp8"], status: 2, mentions: ["--input", "fp8", "bf16"])
+    try w.expectFailure(command, ["--prefix", "X-"], status: 2, mentions: ["prefix 'X-'", "lower-case letters"])
+    try w.expectFailure(command, ["--selector", "best"], status: 2, mentions: ["--selector", "'best'", "neighbor"])
+    try w.expectFailure(command, ["--config", "@prefix.json"], status: 2, mentions: ["prefix.json", "\"prefix\""])
+    try w.expectFailure(
+      command, ["--config", "@slices.json"], status: 2,
+      mentions: ["slices.json", "\"register_slices\"", "true or false"])
     try w.expectFailure(
       command, ["--config", "@style.json"], status: 2, mentions: ["style.json", "\"datapath\"", "\"naive\""])
     try w.expectFailure(command, ["--config", "@field.json"], status: 2, mentions: ["field.json", "\"speed\""])
@@ -95,9 +103,25 @@ struct HardwareCLIErrorTests {
   /// The report measures every depth and both datapaths itself, so it does not take them.
   @Test func reportRefusesOptionsItDoesNotUse() throws {
     let w = try Workspace()
-    for option in [["--pipeline", "2"], ["--modules", "decoder"], ["--datapath", "naive"]] {
+    for option in [["--pipeline", "2"], ["--datapath", "naive"]] {
       try w.expectFailure("report", option, status: 2, mentions: ["unknown option '\(option[0])'"])
     }
     try w.expectFailure("report", ["--block-size", "7"], status: 2, mentions: ["block size 7"])
+    // Only the standard-cell flow measures a subset, or takes a number of runs.
+    for option in [["--modules", "decoder"], ["--runs", "3"]] {
+      try w.expectFailure("report", option, status: 2, mentions: [option[0], "needs --liberty FILE"])
+    }
+  }
+
+  /// A liberty file that is missing or is not a library is refused before any tool runs.
+  @Test func reportRefusesABadLibertyFile() throws {
+    let w = try Workspace()
+    try w.expectFailure(
+      "report", ["--liberty", "missing.lib"], status: 1, mentions: ["--liberty", "missing.lib", "no such file"])
+    _ = try w.directory.write("cells.lib", text: "cell (X) { area : 1; }\n")
+    try w.expectFailure(
+      "report", ["--liberty", "@cells.lib"], status: 1, mentions: ["--liberty", "cells.lib", "not a liberty library"])
+    try w.expectFailure(
+      "report", ["--liberty", "@cells.lib", "--runs", "0"], status: 2, mentions: ["--runs 0", "1 to 25"])
   }
 }

@@ -136,13 +136,23 @@ struct LibraryTests {
     let pipe = Pipeline(m, name: "pipe", valid: valid, ready: readyIn, stages: stages, registered: registered)
     let a = pipe.boundary("s1", "x", x)
     let doubled = m.wire("doubled", a + a)
-    let b = pipe.boundary("s2", ["doubled": doubled, "x": a])
-    let c = pipe.boundary("s3", [(name: "tripled", signal: b[0] + b[1].extended(to: 9))])
+    let b = pipe.boundary("s2", Doubled(doubled: doubled, x: a))
+    let c = pipe.boundary("s3", "tripled", b.doubled + b.x.extended(to: 9))
     let (validOut, readyOut) = pipe.finish()
-    m.output("y_o", c[0])
+    m.output("y_o", c)
     m.output("valid_o", validOut)
     m.output("ready_o", readyOut)
     return (try m.build(), pipe.latency)
+  }
+
+  /// What the tripler's second stage hands on.
+  struct Doubled: SignalBundle {
+    var doubled: Signal
+    var x: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Doubled {
+      Doubled(doubled: transform("doubled", doubled), x: transform("x", x))
+    }
   }
 
   static let depths: [Set<String>] = [[], ["s2"], ["s1", "s3"]]

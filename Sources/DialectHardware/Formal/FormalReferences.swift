@@ -1,15 +1,14 @@
 import BlockDialect
 
-/// Reference modules for formal equivalence, written as plain Verilog truth tables straight
-/// from the formatbook and the definitions of NUMERICS.md: no generator, no HDL, no derived
-/// table of the numerics library is involved, so a proof that the emitted module equals its
-/// reference checks the generators from outside.
+/// Reference modules for formal equivalence, written as plain Verilog truth tables with every
+/// entry taken from the numerics library (the golden model): no generator and no HDL is
+/// involved, so a proof that the emitted module equals its reference checks the generators'
+/// circuits against the model for every input.
 ///
-/// - the decoder: every (dialect, code) to `+-m_D[k]`, zero for index 0;
-/// - selector stage 1: every h to the group whose largest magnitude is the smallest one >= h
-///   (else the last group), groups ordered by largest magnitude;
-/// - selector stage 2: every (group, q) to the member bits, a member counting when its error
-///   `min_k |q - 2 m_k|` is strictly below every other member's.
+/// - the decoder: every (dialect, code) to `+-m_D[k]` (``Formatbook/halfUnits(dialect:code:)``);
+/// - selector stage 1: every h to its group (``Formatbook/groupIndex(forTruncatedMaximum:)``);
+/// - selector stage 2: every (group, q) to the member bits
+///   (``Formatbook/memberBits(group:view:)``).
 public struct FormalReferences: Sendable {
   public let book: Formatbook
 
@@ -17,18 +16,10 @@ public struct FormalReferences: Sendable {
     self.book = book
   }
 
-  /// The groups, recomputed from the dialects: (largest magnitude, member ids ascending).
-  var groups: [(maximum: Int, members: [Int])] {
-    let maxima = Set(book.dialects.map { $0.magnitudes.last! }).sorted()
-    return maxima.map { maximum in
-      (maximum, book.dialects.indices.filter { book.dialects[$0].magnitudes.last! == maximum })
-    }
-  }
-
   static func bits(_ value: Int) -> Int { value <= 1 ? 1 : Int.bitWidth - (value - 1).leadingZeroBitCount }
 
   static func header(_ what: String) -> String {
-    "// Formal reference: \(what). Written by dialectgen \(dialectgenVersion) from the formatbook and NUMERICS.md.\n"
+    "// Formal reference: \(what). Written by dialectgen \(dialectgenVersion) from the numerics library.\n"
   }
 
   /// The decoder reference, with the ports of `<prefix>_decoder`.
@@ -44,10 +35,9 @@ public struct FormalReferences: Sendable {
       "  always @(*) begin",
       idWidth > 0 ? "    case ({dialect_i, code_i})" : "    case (code_i)",
     ]
-    for (dialect, entry) in book.dialects.enumerated() {
+    for dialect in book.dialects.indices {
       for code in 0..<16 {
-        let magnitude = entry.magnitudes[code & 7]
-        let value = code & 8 != 0 ? -magnitude : magnitude
+        let value = book.halfUnits(dialect: dialect, code: UInt8(code))
         let label = idWidth > 0 ? "\(idWidth + 4)'d\(dialect << 4 | code)" : "4'd\(code)"
         lines.append("      \(label): value_o = \(value < 0 ? "-" : "")\(magnitudeWidth + 1)'sd\(abs(value));")
       }
@@ -58,16 +48,14 @@ public struct FormalReferences: Sendable {
 
   /// The stage-1 reference, with the ports of `<prefix>_group_select`.
   public func groupSelect(name: String) -> String {
-    let groups = self.groups
-    let width = max(1, Self.bits(groups.count))
+    let width = max(1, Self.bits(book.groups.count))
     var lines = [
       Self.header("selector stage 1 of formatbook \(book.name)"), "module \(name) (",
       "  input  wire [3:0] maximum_i,", "  output reg  [\(width - 1):0] group_o", ");", "  always @(*) begin",
       "    case (maximum_i)",
     ]
-    for h in 0...15 {
-      let group = groups.firstIndex { $0.maximum >= h } ?? groups.count - 1
-      lines.append("      4'd\(h): group_o = \(width)'d\(group);")
+    for h in 0...Dialect.largestMagnitude {
+      lines.append("      4'd\(h): group_o = \(width)'d\(book.groupIndex(forTruncatedMaximum: h));")
     }
     lines += ["      default: group_o = \(width)'d0;", "    endcase", "  end", "endmodule", ""]
     return lines.joined(separator: "\n")
@@ -75,21 +63,16 @@ public struct FormalReferences: Sendable {
 
   /// The stage-2 reference, with the ports of `<prefix>_membership`.
   public func membership(name: String) -> String {
-    let groups = self.groups
-    let groupWidth = max(1, Self.bits(groups.count))
-    let positions = groups.map(\.members.count).max()!
-    func error(_ dialect: Int, _ q: Int) -> Int { book.dialects[dialect].magnitudes.map { abs(q - 2 * $0) }.min()! }
+    let groupWidth = max(1, Self.bits(book.groups.count))
+    let positions = book.groups.map(\.members.count).max()!
     var lines = [
       Self.header("selector stage 2 (beneficial ranges) of formatbook \(book.name)"), "module \(name) (",
       "  input  wire [\(groupWidth - 1):0] group_i,", "  input  wire [4:0] view_i,",
       "  output reg  [\(positions - 1):0] members_o", ");", "  always @(*) begin", "    case ({group_i, view_i})",
     ]
-    for (index, group) in groups.enumerated() {
-      for q in 0..<32 {
-        var bits = 0
-        for (position, member) in group.members.enumerated() where group.members.count > 1 {
-          if group.members.allSatisfy({ $0 == member || error(member, q) < error($0, q) }) { bits |= 1 << position }
-        }
+    for index in book.groups.indices {
+      for q in 0..<Formatbook.quarterUnitViewCount {
+        let bits = book.memberBits(group: index, view: q)
         lines.append("      \(groupWidth + 5)'d\(index << 5 | q): members_o = \(positions)'d\(bits);")
       }
     }
@@ -97,21 +80,96 @@ public struct FormalReferences: Sendable {
     return lines.joined(separator: "\n")
   }
 
+  /// The neighbour-group selector's per-element reference, with the ports of
+  /// `bd_neighbor_errors`: every (group, q) to each slot's residual
+  /// (``NeighborGroupTables/residuals``).
+  public func neighborErrors(name: String, cost: NeighborCost = .specified) -> String {
+    let tables = NeighborGroupTables(book: book, cost: cost)
+    let groupWidth = max(1, Self.bits(book.groups.count))
+    let width = tables.residualWidth
+    let outputWidth = width * tables.slotCount
+    var lines = [
+      Self.header("neighbour-group selector residual errors of formatbook \(book.name)"), "module \(name) (",
+      "  input  wire [\(groupWidth - 1):0] group_i,", "  input  wire [4:0] view_i,",
+      "  output reg  [\(outputWidth - 1):0] residuals_o", ");", "  always @(*) begin", "    case ({group_i, view_i})",
+    ]
+    for group in book.groups.indices {
+      for q in 0..<Formatbook.quarterUnitViewCount {
+        let fields = (0..<tables.slotCount).reversed().map { "\(width)'d\(tables.residuals[group][$0][q])" }
+        lines.append("      \(groupWidth + 5)'d\(group << 5 | q): residuals_o = {\(fields.joined(separator: ", "))};")
+      }
+    }
+    lines += ["      default: residuals_o = \(outputWidth)'d0;", "    endcase", "  end", "endmodule", ""]
+    return lines.joined(separator: "\n")
+  }
+
   /// A Yosys script proving `module` (read from `rtl`) equal to `reference` (read from
   /// `referenceFile`) for every input: a miter and a SAT proof; on failure Yosys prints a
   /// counterexample and exits non-zero.
-  public static func proofScript(module: String, rtl: String, reference: String, referenceFile: String) -> String {
-    """
-    # Prove \(module) equal to \(reference) for every input.
-    read_verilog \(rtl)
-    read_verilog \(referenceFile)
-    prep
-    memory_map
-    opt -fast
-    miter -equiv -flatten -make_outputs \(module) \(reference) miter
-    hierarchy -top miter
-    sat -verify -prove trigger 0 -show-inputs -show-outputs miter
+  public static func proofScript(
+    module: String, rtl: String, reference: String, referenceFile: String, sequential: Bool = false
+  ) -> String {
+    if sequential {
+      // Registers matched by name, then proved equal by induction (Yosys equiv).
+      return """
+        # Prove \(module) equivalent to \(reference), cycle by cycle, from reset or any equal state.
+        read_verilog \(rtl)
+        read_verilog \(referenceFile)
+        prep
+        memory_map
+        opt -fast
+        async2sync
+        equiv_make \(module) \(reference) equiv
+        hierarchy -top equiv
+        equiv_simple -seq 4
+        equiv_induct -seq 4
+        equiv_status -assert
 
-    """
+        """
+    }
+    return """
+      # Prove \(module) equal to \(reference) for every input.
+      read_verilog \(rtl)
+      read_verilog \(referenceFile)
+      prep
+      memory_map
+      opt -fast
+      miter -equiv -flatten -make_outputs \(module) \(reference) miter
+      hierarchy -top miter
+      sat -verify -prove trigger 0 -show-inputs -show-outputs miter
+
+      """
+  }
+}
+
+extension Design {
+  /// The files `dialectgen references` writes into `directory`: for every module of the design
+  /// whose kind has a formal reference, `M_reference.v` and the proof script `M.ys` (reading
+  /// the emitted module from `rtl`); `proofs.txt` listing the proved modules; the manifest.
+  public func formalProofFiles(rtl: String, directory: String) -> (
+    files: [(name: String, contents: String)], proofs: [String]
+  ) {
+    var files: [(name: String, contents: String)] = []
+    var proofs: [String] = []
+    for generated in modules {
+      let module = generated.module.name
+      let reference = "\(module)_reference"
+      guard
+        let text = generated.kind.definition.formalReference(
+          for: generated, named: reference, configuration: configuration)
+      else { continue }
+      files.append(("\(reference).v", text))
+      files.append(
+        (
+          "\(module).ys",
+          FormalReferences.proofScript(
+            module: module, rtl: "\(rtl)/\(module).v", reference: reference,
+            referenceFile: "\(directory)/\(reference).v", sequential: generated.module.hasClock)
+        ))
+      proofs.append(module)
+    }
+    files.append(("proofs.txt", proofs.joined(separator: "\n") + "\n"))
+    files.append(("manifest.json", manifest().formatted() + "\n"))
+    return (files, proofs)
   }
 }

@@ -1,9 +1,22 @@
 import BlockDialect
 import HDL
 
+/// What a module's testbench replays: the files of its golden vectors, and how many there are.
+public protocol TestbenchData: Sendable {
+  /// The module the data is for.
+  var module: GeneratedModule { get }
+  /// Vectors (or stream items) in all.
+  var count: Int { get }
+  /// How the harness applies them (for testbenches.mk).
+  var modeName: String { get }
+  /// The files, by name relative to the module's directory; `directory` is that directory as
+  /// the simulator sees it (for the paths in the header).
+  func files(directory: String) -> [(name: String, contents: String)]
+}
+
 /// Golden vectors for one module: inputs and expected outputs from the numerics model, one
 /// vector per line of hex that `$readmemh` reads, and a header for the testbench harness.
-public struct ModuleVectors: Sendable {
+public struct ModuleVectors: TestbenchData {
   /// How the harness applies vectors.
   public enum Mode: String, Sendable {
     /// Apply, let the logic settle, compare.
@@ -88,6 +101,13 @@ public struct ModuleVectors: Sendable {
       words[target] |= word << UInt64(shift)
       if shift != 0, target + 1 < words.count { words[target + 1] |= word >> UInt64(64 - shift) }
     }
+  }
+
+  public var modeName: String { mode.rawValue }
+
+  /// `config.vh`, `stimulus.hex` and `expected.hex`.
+  public func files(directory: String) -> [(name: String, contents: String)] {
+    [("config.vh", header(directory: directory)), ("stimulus.hex", stimulusText), ("expected.hex", expectedText)]
   }
 
   /// The stimulus file.

@@ -1,7 +1,7 @@
 import BlockDialect
 
 /// Inputs for testing the generated modules: seeded random data from the distributions LLM
-/// tensors resemble, and the directed corner cases of NUMERICS.md.
+/// tensors resemble, and the directed corner cases of docs/numerics.md.
 public enum Stimuli {
   /// Random blocks of raw FP16 or BF16 bits: normal, Laplace and Student-t data over 2^48 of
   /// scale, with infinities, NaNs, negative zeros and subnormals mixed in, and one block in
@@ -27,11 +27,29 @@ public enum Stimuli {
     }
   }
 
+  /// Blocks of real-looking values for measuring switching activity: LLM-like data (normal,
+  /// Laplace and Student-t in turn) at a scale that drifts from block to block over 2^-8 to
+  /// 2^4, with one block in eight holding an outlier eight times larger. Finite and non-zero
+  /// scale: what a layer's weights or activations look like, not corner cases.
+  public static func realLookingBlocks(_ count: Int, size: Int, seed: UInt64) -> [[Float]] {
+    var random = SeededGenerator(seed: seed)
+    var scale = 0
+    return (0..<count).map { index in
+      if random.next() % 4 == 0 { scale = min(4, max(-8, scale + Int(random.next() % 3) - 1)) }
+      let distribution = SampleDistribution.allCases[index % 3]
+      var block = (0..<size).map { _ in
+        Float(distribution.sample(&random)) * Float(sign: .plus, exponent: scale, significand: 1)
+      }
+      if index % 8 == 7 { block[Int(random.next() % UInt64(size))] *= 8 }
+      return block
+    }
+  }
+
   static func bits(_ x: Float, _ input: ElementFormat) -> UInt16 {
     input == .float16 ? floatToFloat16(x) : floatToBFloat16(x)
   }
 
-  /// The corner cases of NUMERICS.md as blocks of raw bits: all zero, negative zeros, a single
+  /// The corner cases of docs/numerics.md as blocks of raw bits: all zero, negative zeros, a single
   /// non-zero element, the largest finite value, subnormals only, infinities and NaNs, exact
   /// ties at every midpoint of every dialect (both signs), and every exponent of the block
   /// maximum.

@@ -17,16 +17,37 @@ public enum Examples {
 
     let pipe = Pipeline(
       m, name: "mac", valid: valid, ready: nil, stages: ["stage1", "stage2"], registered: ["stage1", "stage2"])
-    let operands = pipe.boundary("stage1", ["a": a, "b": b, "clear": clear])
-    let product = m.wire("product", operands[0] * operands[1], comment: "full precision: 2 * width bits")
-    let staged = pipe.boundary("stage2", ["product": product, "clear": operands[2]])
+    let operands = pipe.boundary("stage1", Operands(a: a, b: b, clear: clear))
+    let product = m.wire("product", operands.a * operands.b, comment: "full precision: 2 * width bits")
+    let staged = pipe.boundary("stage2", Product(product: product, clear: operands.clear))
 
     let sum = m.register("sum_q", width: accumulatorWidth, signed: true, reset: 0)
-    let addend = m.wire("addend", staged[0].extended(to: accumulatorWidth))
-    m.assignNext(sum, mux(staged[1], addend, sum &+ addend), enable: pipe.valid)
+    let addend = m.wire("addend", staged.product.extended(to: accumulatorWidth))
+    m.assignNext(sum, mux(staged.clear, addend, sum &+ addend), enable: pipe.valid)
     let (_, _) = pipe.finish()
     m.output("sum_o", sum, comment: "the running sum")
     m.output("valid_o", m.register("valid_q", next: pipe.valid, reset: 0), comment: "sum_o includes a new product")
     return try m.build()
+  }
+
+  /// What the first stage hands on: the operands and the clear flag.
+  struct Operands: SignalBundle {
+    var a: Signal
+    var b: Signal
+    var clear: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Operands {
+      Operands(a: transform("a", a), b: transform("b", b), clear: transform("clear", clear))
+    }
+  }
+
+  /// What the second stage hands on: the product and the clear flag.
+  struct Product: SignalBundle {
+    var product: Signal
+    var clear: Signal
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Product {
+      Product(product: transform("product", product), clear: transform("clear", clear))
+    }
   }
 }

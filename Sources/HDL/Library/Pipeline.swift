@@ -26,7 +26,7 @@ public final class Pipeline {
   public let advance: Signal?
 
   let builder: ModuleBuilder
-  let name: String
+  public let name: String
   var nextStage = 0
   var validRegisters: [Signal] = []
 
@@ -64,37 +64,31 @@ public final class Pipeline {
   /// The number of registered boundaries: the latency in cycles.
   public var latency: Int { registered.count }
 
-  /// Passes `signals` across boundary `stage`; returns them registered if the boundary is.
-  /// Boundaries must be visited in order.
-  public func boundary(
-    _ stage: String, _ signals: KeyValuePairs<String, Signal>, file: StaticString = #fileID, line: UInt = #line
-  ) -> [Signal] {
-    boundary(stage, signals.map { (name: $0.key, signal: $0.value) }, file: file, line: line)
-  }
-
-  /// Passes named signals across boundary `stage` (the form for lists built in code).
-  public func boundary(
-    _ stage: String, _ signals: [(name: String, signal: Signal)], file: StaticString = #fileID, line: UInt = #line
-  ) -> [Signal] {
+  /// Passes `bundle` across boundary `stage`: registered (each signal becomes
+  /// `<field>_<stage>_q`) if the boundary is, unchanged otherwise. Boundaries must be visited
+  /// in order.
+  public func boundary<Bundle: SignalBundle>(
+    _ stage: String, _ bundle: Bundle, file: StaticString = #fileID, line: UInt = #line
+  ) -> Bundle {
     guard let position = stages.firstIndex(of: stage), position >= nextStage else {
       builder.error(
         "pipeline '\(name)': boundary '\(stage)' is unknown or out of order", at: SourceLocation(file, line))
-      return signals.map(\.signal)
+      return bundle
     }
     nextStage = position + 1
-    guard registered.contains(stage) else { return signals.map(\.signal) }
-    let outputs = signals.map { item in
-      builder.register("\(item.name)_\(stage)_q", next: item.signal, enable: advance, file: file, line: line)
+    guard registered.contains(stage) else { return bundle }
+    let outputs = bundle.mapSignals { field, signal in
+      builder.register("\(field)_\(stage)_q", next: signal, enable: advance, file: file, line: line)
     }
     valid = builder.register("\(name)_valid_\(stage)_q", next: valid, reset: 0, enable: advance, file: file, line: line)
     return outputs
   }
 
-  /// Passes one signal across boundary `stage`.
+  /// Passes one signal, named `name`, across boundary `stage`.
   public func boundary(
     _ stage: String, _ name: String, _ signal: Signal, file: StaticString = #fileID, line: UInt = #line
   ) -> Signal {
-    boundary(stage, [name: signal], file: file, line: line)[0]
+    boundary(stage, NamedSignal(name: name, signal: signal), file: file, line: line).signal
   }
 
   /// Closes the pipeline: returns the output valid and the ready to give upstream (1 for a

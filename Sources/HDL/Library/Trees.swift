@@ -62,3 +62,49 @@ extension ModuleBuilder {
     return adderTree(name, ones, file: file, line: line)
   }
 }
+
+extension ModuleBuilder {
+  /// The best of `values` and its position, by a balanced tree of comparisons:
+  /// `isBetter(a, b)` is a `UInt<1>` that is 1 when `a` is strictly better than `b`. On a tie
+  /// the earlier value wins, so the result is the lowest position among the best (a
+  /// "lowest index wins ties" rule for free). Each level's results are named
+  /// `<name>_l<level>_<index>` (value) and `<name>_l<level>_<index>_position`.
+  ///
+  /// - Returns: The best value and its position, `max(1, ceil(log2(count)))` bits.
+  public func bestOf(
+    _ name: String, _ values: [Signal], isBetter: (Signal, Signal) -> Signal, file: StaticString = #fileID,
+    line: UInt = #line
+  ) -> (value: Signal, position: Signal) {
+    guard !values.isEmpty else {
+      error("'\(name)' needs at least one value", at: SourceLocation(file, line))
+      return (.invalid("empty choice '\(name)'"), .invalid("empty choice '\(name)'"))
+    }
+    let positionWidth = max(1, bitWidth(ofCount: values.count))
+    var level = values.enumerated().map {
+      (value: $0.element, position: Signal.constant($0.offset, width: positionWidth))
+    }
+    var depth = 0
+    while level.count > 1 {
+      depth += 1
+      var next: [(value: Signal, position: Signal)] = []
+      for index in stride(from: 0, to: level.count - 1, by: 2) {
+        let (left, right) = (level[index], level[index + 1])
+        let node = "\(name)_l\(depth)_\(index / 2)"
+        let takeRight = wire("\(node)_right", isBetter(right.value, left.value), file: file, line: line)
+        next.append(
+          (
+            wire(node, mux(takeRight, right.value, left.value), file: file, line: line),
+            wire("\(node)_position", mux(takeRight, right.position, left.position), file: file, line: line)
+          ))
+      }
+      if level.count % 2 == 1 { next.append(level[level.count - 1]) }
+      level = next
+    }
+    return level[0]
+  }
+}
+
+/// Bits to number `count` positions 0...count-1.
+func bitWidth(ofCount count: Int) -> Int {
+  count <= 1 ? 0 : Int.bitWidth - (count - 1).leadingZeroBitCount
+}

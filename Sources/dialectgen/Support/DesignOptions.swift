@@ -9,6 +9,9 @@ enum DesignOptions {
     + FormatOptions.specs + [
       OptionSpec(name: "--input", kind: .value("F"), help: "block quantizer input: fp16 (default) or bf16"),
       OptionSpec(
+        name: "--selector", kind: .value("S"),
+        help: "block quantizer's online selector: two-stage (default) or neighbor (neighbour groups)"),
+      OptionSpec(
         name: "--pipeline", kind: .value("N"),
         help: "pipeline depth of the block quantizer and the block dot product (default 0: combinational)"),
       OptionSpec(
@@ -19,27 +22,30 @@ enum DesignOptions {
       OptionSpec(
         name: "--datapath", kind: .value("S"),
         help: "structured (default: uses the book's structure) or naive (ignores it, for comparison)"),
+      OptionSpec(
+        name: "--prefix", kind: .value("P"),
+        help: "prepended to every module name, so two configurations can share a netlist (e.g. x_)"),
+      OptionSpec(name: "--tile-rows", kind: .value("R"), help: "tile: block-dot units in parallel (default 4)"),
+      OptionSpec(name: "--tile-max-rows", kind: .value("M"), help: "tile: the largest M the weight memory holds (default 1024)"),
+      OptionSpec(
+        name: "--tile-max-columns", kind: .value("K"), help: "tile: the largest K, a multiple of the block size (default 1024)"),
+      OptionSpec(name: "--tile-output", kind: .value("F"), help: "tile: result format fp32 (default), fp16 or bf16"),
+      OptionSpec(
+        name: "--register-slices", kind: .flag,
+        help: "register slices at the streaming modules' inputs and outputs: ready_o and outputs from registers"),
     ]
 
   /// Checks before any work that the output directory can be written (and is not someone
   /// else's), so a mistake costs no time.
   static func checkOutput(_ directory: String, writtenBy command: String) throws {
-    do {
-      try DesignWriter.checkWritable(directory, writtenBy: command)
-    } catch let error as ConfigurationError {
-      throw CommandFailure(error.description)
-    }
+    try reportingFailure { try DesignWriter.checkWritable(directory, writtenBy: command) }
   }
 
   /// The configuration: the file's, with command-line options on top.
   static func configuration(_ arguments: ParsedArguments) throws -> HardwareConfiguration {
     var configuration = HardwareConfiguration()
     if let path = arguments.string("--config") {
-      do {
-        configuration = try HardwareConfiguration(contentsOf: path)
-      } catch let error as ConfigurationError {
-        throw UsageError(error.description)
-      }
+      configuration = try reportingUsage { try HardwareConfiguration(contentsOf: path) }
     }
     if FormatOptions.anyGiven(arguments) {
       let base = configuration.format
@@ -57,15 +63,18 @@ enum DesignOptions {
       }
       if !arguments.has("--acc-width") { configuration.accumulatorWidth = configuration.format.defaultAccumulatorWidth }
       if !arguments.has("--modules"), arguments.has("--formatbook") {
-        configuration.modules = Design.applicableKinds(for: book)
+        configuration.modules = ModuleRegistry.kinds(for: book)
       }
     }
     if arguments.has("--input") {
       let choices: [ElementFormat] = [.float16, .bfloat16]
       configuration.input = try arguments.choice("--input", default: .float16, choices)
     }
+    if arguments.has("--selector") {
+      configuration.selector = try arguments.choice("--selector", default: .twoStage, OnlineSelector.allCases)
+    }
     if let depth = try arguments.integer("--pipeline", in: 0...64) {
-      configuration.pipelineDepths = HardwareConfiguration.uniformDepths(depth)
+      configuration.setUniformDepth(depth)
     }
     if let width = try arguments.integer("--acc-width", in: 1...1_000_000) { configuration.accumulatorWidth = width }
     if let width = try arguments.integer("--lane-acc-width", in: 1...1_000_000) {
@@ -75,17 +84,31 @@ enum DesignOptions {
       configuration.datapathStyle = try arguments.choice("--datapath", default: .structured, DatapathStyle.allCases)
     }
     if let names = arguments.list("--modules") {
-      do {
-        configuration.modules = try HardwareConfiguration.modules(names)
-      } catch let error as ConfigurationError {
-        throw UsageError("--modules: \(error.description)")
+      configuration.modules = try reportingUsage {
+        do {
+          return try HardwareConfiguration.modules(names)
+        } catch let error as ConfigurationError {
+          throw ConfigurationError("--modules: \(error.description)")
+        }
       }
     }
-    do {
-      try configuration.validate()
-    } catch let error as ConfigurationError {
-      throw UsageError(error.description)
+    if let prefix = arguments.string("--prefix") { configuration.prefix = prefix }
+    if let rows = try arguments.integer("--tile-rows", in: 1...1024) { configuration.tile.rows = rows }
+    if let rows = try arguments.integer("--tile-max-rows", in: 1...1_000_000) { configuration.tile.maximumRows = rows }
+    if let columns = try arguments.integer("--tile-max-columns", in: 1...1_000_000) {
+      configuration.tile.maximumColumns = columns
     }
+    if arguments.has("--tile-output") {
+      configuration.tile.output = try arguments.choice("--tile-output", default: .float32, TileOutput.allCases)
+    }
+    if arguments.flag("--register-slices") { configuration.registerSlices = true }
+    try reportingUsage { try configuration.validate() }
     return configuration
+  }
+
+  /// The design of the configuration the options describe.
+  static func design(_ arguments: ParsedArguments) throws -> Design {
+    let configuration = try configuration(arguments)
+    return try reportingUsage { try Design(configuration) }
   }
 }

@@ -1,4 +1,5 @@
 import BlockDialect
+import DialectHardware
 import Foundation
 import HDL
 
@@ -10,6 +11,9 @@ public struct HardwareReport: Sendable {
   public struct Entry: Sendable {
     /// Which design variant it belongs to (`design`, `naive`, `e2m1`, `lanes-16`, `dot-depth-2`, ...).
     public let variant: String
+    /// The module's kind.
+    public let kind: ModuleKind
+    /// The module's name.
     public let module: String
     public var area: AreaFigures?
     public var nandNorArea: AreaFigures?
@@ -32,10 +36,12 @@ public struct HardwareReport: Sendable {
   public var seconds: Double = 0
   /// The directory holding the RTL, scripts and logs behind every figure.
   public var work = "build/report"
+  /// The online selectors' accuracy (nil for a book of one dialect: nothing to select).
+  public var selectorAccuracy: SelectorAccuracy?
 
-  /// The entry for `module` in `variant`.
-  public func entry(_ variant: String, _ module: String) -> Entry? {
-    entries.first { $0.variant == variant && $0.module == module }
+  /// The entry for the module of `kind` in `variant`.
+  public func entry(_ variant: String, _ kind: ModuleKind) -> Entry? {
+    entries.first { $0.variant == variant && $0.kind == kind }
   }
 }
 
@@ -56,12 +62,6 @@ public struct HardwareReportRunner: Sendable {
     self.fpga = fpga
   }
 
-  /// The modules also mapped to NAND/NOR/NOT gates by ABC: small ones only, since the mapping
-  /// of a large module (the MSE selector) takes many minutes.
-  static let nandNorKinds: Set<ModuleKind> = [
-    .decoder, .macLane, .e2m1MACLane, .int4MACLane, .int8MACLane, .groupSelect,
-  ]
-
   /// The lane accumulator widths of the sensitivity table.
   static let laneWidths = [16, 32]
 
@@ -75,12 +75,14 @@ public struct HardwareReportRunner: Sendable {
     let timing: Bool
   }
 
-  /// The block size for place and route: the configured one, halved until the wrapped
-  /// quantizer fits the device (its FP16 inputs make it the largest module).
-  func fpgaBlockSize(for kind: ModuleKind) -> Int {
+  /// The block size for place and route: the configured one, halved until the wrapped module
+  /// is likely to fit the device. The estimate, from earlier runs, is about 14 logic cells per
+  /// input bit of a lane (the quantizer's 16-bit elements take about 250 per lane, the dot
+  /// product's two 4-bit codes about 140), plus 30 per lane.
+  func fpgaBlockSize(for module: Module) -> Int {
     var n = configuration.format.blockSize
-    // About 230 logic cells per FP16 lane and one per input bit for the wrapper's chain.
-    let perLane = kind == .blockQuantizer ? 230 + configuration.input.bitWidth : 130 + 8
+    let inputBits = module.inputs.map(\.width).reduce(0, +)
+    let perLane = 14 * inputBits / n + 30
     while n > 8 && n * perLane > HardwareFlows.deviceLogicCells * 3 / 4 { n /= 2 }
     return n
   }
@@ -90,13 +92,13 @@ public struct HardwareReportRunner: Sendable {
     var base = configuration
     base.datapathStyle = .structured
     base.pipelineDepths = [:]
-    base.modules = Design.applicableKinds(for: configuration.format.formatbook)
+    base.modules = ModuleRegistry.kinds(for: configuration.format.formatbook)
     list.append(
       Variant(name: "design", configuration: base, measure: base.modules, nandNor: true, resources: true, timing: false)
     )
     var naive = base
     naive.datapathStyle = .naive
-    naive.modules = [.decoder, .blockDecoder, .macLane, .blockDot].filter(base.modules.contains)
+    naive.modules = base.modules.filter { $0.definition.reportRole.contains(.datapathStyles) }
     list.append(
       Variant(
         name: "naive", configuration: naive, measure: naive.modules, nandNor: false, resources: false, timing: false))
@@ -104,35 +106,77 @@ public struct HardwareReportRunner: Sendable {
     e2m1.format = try BlockFormat(
       blockSize: base.format.blockSize, exponentWidth: base.format.exponentWidth,
       exponentBias: base.format.exponentBias, formatbook: .e2m1)
-    e2m1.modules = [.decoder, .blockDot]
+    e2m1.modules = ModuleRegistry.kinds(for: .e2m1).filter { $0.definition.reportRole.contains(.bookComparison) }
     list.append(
-      Variant(name: "e2m1", configuration: e2m1, measure: [.blockDot], nandNor: false, resources: true, timing: false))
+      Variant(name: "e2m1", configuration: e2m1, measure: e2m1.modules, nandNor: false, resources: true, timing: false))
     for width in Self.laneWidths where width != base.laneAccumulatorWidth {
       var lanes = base
       lanes.laneAccumulatorWidth = width
-      lanes.modules = [.macLane, .e2m1MACLane, .int4MACLane, .int8MACLane]
+      lanes.modules = base.modules.filter { $0.definition.reportRole.contains(.lane) }
       list.append(
         Variant(
           name: "lanes-\(width)", configuration: lanes, measure: lanes.modules, nandNor: false, resources: false,
           timing: false))
     }
+    list += try selectorVariants(base)
     if fpga {
-      for kind in [ModuleKind.blockQuantizer, .blockDot] {
-        let maximum = kind.maximumPipelineDepth
-        for depth in Array(Set([0, 1, 2, maximum])).sorted() {
-          var pipelined = base
-          pipelined.format = try BlockFormat(
-            blockSize: fpgaBlockSize(for: kind), exponentWidth: base.format.exponentWidth,
-            exponentBias: base.format.exponentBias, formatbook: base.format.formatbook)
-          pipelined.accumulatorWidth = pipelined.format.defaultAccumulatorWidth
-          pipelined.pipelineDepths = [kind: depth]
-          pipelined.modules = [kind]
-          list.append(
-            Variant(
-              name: "\(kind.rawValue)-depth-\(depth)", configuration: pipelined, measure: [kind], nandNor: false,
-              resources: true, timing: true))
+      for kind in base.pipelinedKinds where base.modules.contains(kind) {
+        for (selectorName, selected) in try selectorChoices(base, kind) {
+          let maximum = selected.maximumDepth(of: kind)
+          for depth in Array(Set([0, 1, 2, maximum])).sorted() {
+            var pipelined = selected
+            pipelined.format = try BlockFormat(
+              blockSize: fpgaBlockSize(for: try DesignBuilder(selected).module(kind).module),
+              exponentWidth: base.format.exponentWidth,
+              exponentBias: base.format.exponentBias, formatbook: base.format.formatbook)
+            pipelined.accumulatorWidth = pipelined.format.defaultAccumulatorWidth
+            pipelined.pipelineDepths = [kind: depth]
+            pipelined.modules = [kind]
+            list.append(
+              Variant(
+                name: "\(kind.rawValue)\(selectorName)-depth-\(depth)", configuration: pipelined, measure: [kind],
+                nandNor: false, resources: true, timing: true))
+          }
         }
       }
+    }
+    return list
+  }
+
+  /// The configurations a pipelined kind is measured in: as configured, and, when the module
+  /// is built around an online selector, with each other selector (named `-<selector>`).
+  func selectorChoices(_ base: HardwareConfiguration, _ kind: ModuleKind) throws -> [(String, HardwareConfiguration)] {
+    let module = try DesignBuilder(base).module(kind)
+    guard module.parameters.contains(where: { $0.key == "selector" }) else { return [("", base)] }
+    return OnlineSelector.allCases.map { selector in
+      var configured = base
+      configured.selector = selector
+      return (selector == base.selector ? "" : "-\(selector.rawValue)", configured)
+    }
+  }
+
+  /// The selector comparison's variants: the block quantizer with each other online selector,
+  /// and the neighbour-group selector with each alternative cost.
+  func selectorVariants(_ base: HardwareConfiguration) throws -> [Variant] {
+    guard base.format.formatbook.dialects.count > 1 else { return [] }
+    var list: [Variant] = []
+    for selector in OnlineSelector.allCases where selector != base.selector {
+      var configured = base
+      configured.selector = selector
+      configured.modules = [.blockQuantizer]
+      list.append(
+        Variant(
+          name: selector.rawValue, configuration: configured, measure: [.blockQuantizer], nandNor: false,
+          resources: true, timing: false))
+    }
+    for selector in SelectorAccuracy.selectors where selector.variant != "design" {
+      var configured = base
+      configured.neighborCost = selector.cost
+      configured.modules = [selector.kind]
+      list.append(
+        Variant(
+          name: selector.variant, configuration: configured, measure: [selector.kind], nandNor: false,
+          resources: false, timing: false))
     }
     return list
   }
@@ -171,12 +215,12 @@ public struct HardwareReportRunner: Sendable {
         let fileList = files
         let wrapped = wrapperFiles
         // Place and route and the big modules first, so the workers finish together.
-        let priority = timing ? 2 : [.mseSelector, .blockQuantizer, .blockDot, .selector].contains(kind) ? 1 : 0
+        let priority = timing ? 2 : kind.definition.reportRole.contains(.large) ? 1 : 0
         jobs.append(
           (
             priority,
             {
-              var entry = HardwareReport.Entry(variant: name, module: module.name)
+              var entry = HardwareReport.Entry(variant: name, kind: kind, module: module.name)
               entry.depth = vary.depth(of: kind)
               entry.latency = generated.latency
               entry.blockSize = vary.format.blockSize
@@ -185,7 +229,7 @@ public struct HardwareReportRunner: Sendable {
                   entry.area = try HardwareFlows.area(
                     files: fileList, top: module.name, library: .generic, work: scratch)
                 }
-                if nandNor, Self.nandNorKinds.contains(kind) {
+                if nandNor, kind.definition.reportRole.contains(.gateMapped) {
                   entry.nandNorArea = try HardwareFlows.area(
                     files: fileList, top: module.name, library: .nandNor, work: scratch)
                 }
@@ -216,6 +260,10 @@ public struct HardwareReportRunner: Sendable {
         ToolRunner.version("yosys", flag: "-V"), ToolRunner.version("nextpnr-ice40"),
         "dialectgen \(dialectgenVersion)",
       ])
+    if configuration.format.formatbook.dialects.count > 1 {
+      progress("selector accuracy (numerics library)")
+      report.selectorAccuracy = SelectorAccuracy.measure(format: configuration.format)
+    }
     report.seconds = Date().timeIntervalSince(start)
     report.work = work
     return report

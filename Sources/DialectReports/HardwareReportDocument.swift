@@ -1,4 +1,5 @@
 import BlockDialect
+import DialectHardware
 import Foundation
 
 /// Writes a ``HardwareReport`` as Markdown tables, JSON and an SVG bar chart.
@@ -21,7 +22,7 @@ public struct HardwareReportDocument: Sendable {
   var configuration: HardwareConfiguration { report.configuration }
   var n: Int { configuration.format.blockSize }
 
-  func transistors(_ variant: String, _ module: String) -> Int? { report.entry(variant, module)?.area?.transistors }
+  func transistors(_ variant: String, _ kind: ModuleKind) -> Int? { report.entry(variant, kind)?.area?.transistors }
 
   static func ratio(_ a: Int?, _ b: Int?) -> Double? {
     guard let a, let b, b > 0 else { return nil }
@@ -44,17 +45,17 @@ public struct HardwareReportDocument: Sendable {
 
   /// BlockDialect lane / E2M1 lane, / INT4 lane, / INT8 lane (generic gates).
   public var laneRatios: (e2m1: Double?, int4: Double?, int8: Double?) {
-    let lane = transistors("design", "bd_mac_lane")
+    let lane = transistors("design", .macLane)
     return (
-      Self.ratio(lane, transistors("design", "e2m1_mac_lane")),
-      Self.ratio(lane, transistors("design", "int4_mac_lane")),
-      Self.ratio(lane, transistors("design", "int8_mac_lane"))
+      Self.ratio(lane, transistors("design", .e2m1MACLane)),
+      Self.ratio(lane, transistors("design", .int4MACLane)),
+      Self.ratio(lane, transistors("design", .int8MACLane))
     )
   }
 
   /// Two-stage selector / MSE selector.
   public var selectorRatio: Double? {
-    Self.ratio(transistors("design", "bd_selector"), transistors("design", "bd_mse_selector"))
+    Self.ratio(transistors("design", .selector), transistors("design", .mseSelector))
   }
 
   /// Fmax at the maximum depth over Fmax at depth 0, per pipelined module.
@@ -101,11 +102,16 @@ public struct HardwareReportDocument: Sendable {
         "block dot product Fmax, deepest / depth 0", "≥ 1.5", Self.text(fmaxGain(.blockDot)), "—",
         verdict(fmaxGain(.blockDot), atLeast: 1.5),
       ],
+      [
+        "neighbour-group selector / two-stage selector", "≤ 2.0", Self.text(neighborSelectorRatio), "—",
+        verdict(neighborSelectorRatio, atMost: 2.0),
+      ],
     ]
     parts.append(Self.table(["figure", "target", "measured", "paper", "met"], targets))
     parts.append(laneSection())
     parts.append(dotSection())
     parts.append(selectorSection())
+    if let comparison = selectorComparisonSection() { parts.append(comparison) }
     parts.append(decoderSection())
     parts.append(structureSection())
     parts.append(pipelineSection())
@@ -129,15 +135,15 @@ public struct HardwareReportDocument: Sendable {
 
   func laneSection() -> String {
     let width = configuration.laneAccumulatorWidth
-    let e2m1 = transistors("design", "e2m1_mac_lane")
-    let int4 = transistors("design", "int4_mac_lane")
-    let int8 = transistors("design", "int8_mac_lane")
-    let lanes: [(String, String, String, String)] = [
-      ("BlockDialect (\(configuration.format.formatbook.name))", "design", "bd_mac_lane", "BlockDialect"),
-      ("BlockDialect, naive datapath", "naive", "bd_mac_lane", ""),
-      ("E2M1 (FP4) book", "design", "e2m1_mac_lane", "FP4"),
-      ("INT4", "design", "int4_mac_lane", "INT4"),
-      ("INT8", "design", "int8_mac_lane", "INT8"),
+    let e2m1 = transistors("design", .e2m1MACLane)
+    let int4 = transistors("design", .int4MACLane)
+    let int8 = transistors("design", .int8MACLane)
+    let lanes: [(String, String, ModuleKind, String)] = [
+      ("BlockDialect (\(configuration.format.formatbook.name))", "design", .macLane, "BlockDialect"),
+      ("BlockDialect, naive datapath", "naive", .macLane, ""),
+      ("E2M1 (FP4) book", "design", .e2m1MACLane, "FP4"),
+      ("INT4", "design", .int4MACLane, "INT4"),
+      ("INT8", "design", .int8MACLane, "INT8"),
     ]
     let rows = lanes.map { label, variant, module, paper -> [String] in
       let entry = report.entry(variant, module)
@@ -151,17 +157,17 @@ public struct HardwareReportDocument: Sendable {
     var sensitivity: [[String]] = []
     for laneWidth in (HardwareReportRunner.laneWidths + [width]).sorted() {
       let variant = laneWidth == width ? "design" : "lanes-\(laneWidth)"
-      let lane = transistors(variant, "bd_mac_lane")
+      let lane = transistors(variant, .macLane)
       sensitivity.append([
         "\(laneWidth)\(laneWidth == width ? " (used above)" : "")",
-        Self.text(Self.ratio(lane, transistors(variant, "e2m1_mac_lane"))),
-        Self.text(Self.ratio(lane, transistors(variant, "int4_mac_lane"))),
-        Self.text(Self.ratio(lane, transistors(variant, "int8_mac_lane"))),
+        Self.text(Self.ratio(lane, transistors(variant, .e2m1MACLane))),
+        Self.text(Self.ratio(lane, transistors(variant, .int4MACLane))),
+        Self.text(Self.ratio(lane, transistors(variant, .int8MACLane))),
       ])
     }
     let nandNorRatio = Self.ratio(
-      report.entry("design", "bd_mac_lane")?.nandNorArea?.transistors,
-      report.entry("design", "e2m1_mac_lane")?.nandNorArea?.transistors)
+      report.entry("design", .macLane)?.nandNorArea?.transistors,
+      report.entry("design", .e2m1MACLane)?.nandNorArea?.transistors)
     return """
       ## MAC lanes
 
@@ -183,8 +189,8 @@ public struct HardwareReportDocument: Sendable {
   }
 
   func dotSection() -> String {
-    let fp4 = report.entry("design", "bd_block_dot")
-    let e2m1 = report.entry("e2m1", "bd_block_dot")
+    let fp4 = report.entry("design", .blockDot)
+    let e2m1 = report.entry("e2m1", .blockDot)
     let rows = [
       [
         configuration.format.formatbook.name, Self.text(fp4?.area?.transistors), Self.text(fp4?.area?.depth),
@@ -207,8 +213,8 @@ public struct HardwareReportDocument: Sendable {
   }
 
   func selectorSection() -> String {
-    let twoStage = report.entry("design", "bd_selector")
-    let mse = report.entry("design", "bd_mse_selector")
+    let twoStage = report.entry("design", .selector)
+    let mse = report.entry("design", .mseSelector)
     let rows = [
       [
         "two-stage (bd_selector)", Self.text(twoStage?.area?.transistors), Self.text(twoStage?.area?.depth),
@@ -229,8 +235,8 @@ public struct HardwareReportDocument: Sendable {
   }
 
   func decoderSection() -> String {
-    let one = report.entry("design", "bd_decoder")
-    let block = report.entry("design", "bd_block_decoder")
+    let one = report.entry("design", .decoder)
+    let block = report.entry("design", .blockDecoder)
     let replicated = one?.area.map { $0.transistors * n }
     let rows = [
       ["\(n) one-lane decoders (bd_decoder × \(n))", Self.text(replicated), "1.00"],
@@ -247,9 +253,11 @@ public struct HardwareReportDocument: Sendable {
   }
 
   func structureSection() -> String {
-    let modules = ["bd_decoder", "bd_block_decoder", "bd_mac_lane", "bd_block_dot"]
-    let rows = modules.compactMap { module -> [String]? in
-      guard let structured = transistors("design", module), let naive = transistors("naive", module) else { return nil }
+    let kinds = ModuleKind.allCases.filter { $0.definition.reportRole.contains(.datapathStyles) }
+    let rows = kinds.compactMap { kind -> [String]? in
+      guard let structured = transistors("design", kind), let naive = transistors("naive", kind),
+        let module = report.entry("design", kind)?.module
+      else { return nil }
       return [
         module, String(naive), String(structured),
         String(format: "%.1f%%", (1 - Double(structured) / Double(naive)) * 100),
@@ -272,7 +280,7 @@ public struct HardwareReportDocument: Sendable {
 
   func pipelineSection() -> String {
     var rows: [[String]] = []
-    for kind in [ModuleKind.blockQuantizer, .blockDot] {
+    for kind in configuration.pipelinedKinds {
       let entries = report.entries.filter { $0.variant.hasPrefix("\(kind.rawValue)-depth-") }.sorted {
         ($0.depth ?? 0) < ($1.depth ?? 0)
       }
@@ -352,9 +360,22 @@ public struct HardwareReportDocument: Sendable {
           ("lane_vs_int4", lanes.int4.map { .double($0) } ?? .null),
           ("lane_vs_int8", lanes.int8.map { .double($0) } ?? .null),
           ("selector_vs_mse", selectorRatio.map { .double($0) } ?? .null),
+          ("neighbor_vs_two_stage", neighborSelectorRatio.map { .double($0) } ?? .null),
           ("dot_fmax_gain", fmaxGain(.blockDot).map { .double($0) } ?? .null),
           ("quantizer_fmax_gain", fmaxGain(.blockQuantizer).map { .double($0) } ?? .null),
         ])
+      ),
+      (
+        "selector_accuracy",
+        report.selectorAccuracy.map { accuracy in
+          .array(
+            accuracy.rows.map { row in
+              .object([
+                ("distribution", .string(row.distribution.rawValue)), ("weight_sqnr_db", .double(row.weight)),
+                ("gaps_db", .object(zip(SelectorAccuracy.selectors, row.gaps).map { ($0.name, .double($1)) })),
+              ])
+            })
+        } ?? .null
       ),
       (
         "entries",
@@ -393,11 +414,11 @@ public struct HardwareReportDocument: Sendable {
   /// A horizontal bar chart of the transistors per MAC lane by format.
   public func laneChart() -> String {
     let bars: [(String, Int?)] = [
-      ("INT4", transistors("design", "int4_mac_lane")),
-      ("E2M1 (FP4)", transistors("design", "e2m1_mac_lane")),
-      ("BlockDialect", transistors("design", "bd_mac_lane")),
-      ("BlockDialect, naive", transistors("naive", "bd_mac_lane")),
-      ("INT8", transistors("design", "int8_mac_lane")),
+      ("INT4", transistors("design", .int4MACLane)),
+      ("E2M1 (FP4)", transistors("design", .e2m1MACLane)),
+      ("BlockDialect", transistors("design", .macLane)),
+      ("BlockDialect, naive", transistors("naive", .macLane)),
+      ("INT8", transistors("design", .int8MACLane)),
     ]
     let largest = Double(bars.compactMap(\.1).max() ?? 1)
     let (left, barWidth, rowHeight) = (150.0, 420.0, 34.0)

@@ -4,6 +4,7 @@ import HDL
 import Testing
 
 @testable import DialectHardware
+@testable import DialectReports
 
 /// The parts of `dialectgen report` that need no tools: the FPGA wrapper (simulated), the
 /// parsing of Yosys and nextpnr output, and the document built from the figures.
@@ -15,7 +16,8 @@ import Testing
   /// earlier.
   @Test(arguments: [Formatbook.dialectFP4, .e2m1])
   func wrapperFeedsTheChainAndFoldsTheOutputs(book: Formatbook) throws {
-    let decoder = try DecoderGenerator(configuration: configuration(book: book)).oneLane().module
+    let decoder = try DecoderGenerator(configuration: HardwareConfiguration(format: try BlockFormat(formatbook: book)))
+      .oneLane().module
     let wrapper = try FPGAWrapper.wrap(decoder)
     #expect(wrapper.name == "fpga_bd_decoder")
     #expect(wrapper.inputs.map(\.name).sorted() == ["clk_i", "serial_i"])
@@ -129,8 +131,11 @@ import Testing
 
   func sampleReport() -> HardwareReport {
     var entries: [HardwareReport.Entry] = []
-    func add(_ variant: String, _ module: String, _ transistors: Int?, depth: Int? = nil, fmax: Double? = nil) {
-      var entry = HardwareReport.Entry(variant: variant, module: module)
+    func add(
+      _ variant: String, _ kind: ModuleKind, _ module: String, _ transistors: Int?, depth: Int? = nil,
+      fmax: Double? = nil
+    ) {
+      var entry = HardwareReport.Entry(variant: variant, kind: kind, module: module)
       entry.area = transistors.map(area)
       entry.depth = depth
       entry.latency = depth
@@ -140,21 +145,21 @@ import Testing
       }
       entries.append(entry)
     }
-    add("design", "bd_mac_lane", 3500)
-    add("design", "e2m1_mac_lane", 3300)
-    add("design", "int4_mac_lane", 3400)
-    add("design", "int8_mac_lane", 7000)
-    add("naive", "bd_mac_lane", 4700)
-    add("design", "bd_selector", 20_000)
-    add("design", "bd_mse_selector", 100_000)
-    add("design", "bd_decoder", 400)
-    add("design", "bd_block_decoder", 10_000)
-    add("design", "bd_block_dot", 80_000)
-    add("e2m1", "bd_block_dot", 75_000)
+    add("design", .macLane, "bd_mac_lane", 3500)
+    add("design", .e2m1MACLane, "e2m1_mac_lane", 3300)
+    add("design", .int4MACLane, "int4_mac_lane", 3400)
+    add("design", .int8MACLane, "int8_mac_lane", 7000)
+    add("naive", .macLane, "bd_mac_lane", 4700)
+    add("design", .selector, "bd_selector", 20_000)
+    add("design", .mseSelector, "bd_mse_selector", 100_000)
+    add("design", .decoder, "bd_decoder", 400)
+    add("design", .blockDecoder, "bd_block_decoder", 10_000)
+    add("design", .blockDot, "bd_block_dot", 80_000)
+    add("e2m1", .blockDot, "bd_block_dot", 75_000)
     for (depth, fmax) in [(0, 10.0), (1, 14.0), (2, 20.0), (7, 30.0)] {
-      add("block_dot-depth-\(depth)", "bd_block_dot", nil, depth: depth, fmax: fmax)
+      add("block_dot-depth-\(depth)", .blockDot, "bd_block_dot", nil, depth: depth, fmax: fmax)
     }
-    var failed = HardwareReport.Entry(variant: "lanes-16", module: "bd_mac_lane")
+    var failed = HardwareReport.Entry(variant: "lanes-16", kind: .macLane, module: "bd_mac_lane")
     failed.problems = ["yosys (bd_mac_lane): ERROR: something"]
     entries.append(failed)
     return HardwareReport(configuration: HardwareConfiguration(), entries: entries, tools: ["Yosys 0.23"])

@@ -1,3 +1,5 @@
+@testable import HDL
+
 /// Golden vectors for any module from the Swift simulator, and a Verilog testbench that
 /// replays them against the emitted RTL in another simulator (Icarus Verilog or Verilator)
 /// and compares every output bit for bit.
@@ -6,20 +8,20 @@
 /// excluded) concatenated in port order, most significant first; the expected line is a
 /// compare bit followed by the outputs concatenated the same way. Vector k is applied, the
 /// outputs compared just before rising edge k, then the edge happens.
-public struct VectorTestbench {
+struct VectorTestbench {
   /// The module under test.
-  public let module: Module
+  let module: Module
   /// Input lines (hex), one per vector.
-  public let stimulus: [String]
+  let stimulus: [String]
   /// Expected lines (hex): compare bit, then outputs.
-  public let expected: [String]
+  let expected: [String]
 
   /// The inputs the vectors drive, in port order.
-  public var drivenInputs: [Port] { module.inputs.filter { $0.name != ModuleBuilder.clockName } }
+  var drivenInputs: [Port] { module.inputs.filter { $0.name != ModuleBuilder.clockName } }
 
   /// Runs `count` random vectors through the Swift simulator. A clocked module is reset
   /// during vector 0 (not compared); after that `rst_ni` is low in about one vector in 64.
-  public init(module: Module, count: Int, seed: UInt64) {
+  init(module: Module, count: Int, seed: UInt64) {
     self.module = module
     var random = SplitMix(seed: seed)
     let simulator = Simulator(module)
@@ -63,7 +65,7 @@ public struct VectorTestbench {
   /// The testbench module `tb_<module>`, clocked by its `clk` input, reading
   /// `<directory>/<module>.stimulus.hex` and `.expected.hex`, ending with the line
   /// `N passed, M failed`.
-  public func verilog(vectorDirectory directory: String) -> String {
+  func verilog(vectorDirectory directory: String) -> String {
     let inputs = drivenInputs
     let inputBits = max(1, inputs.map(\.width).reduce(0, +))
     let outputBits = module.outputs.map(\.width).reduce(0, +)
@@ -136,7 +138,7 @@ public struct VectorTestbench {
 
   /// A top module for event-driven simulators (Icarus): a free-running clock around the
   /// testbench.
-  public static func clockWrapper(testbench: String) -> String {
+  static func clockWrapper(testbench: String) -> String {
     """
     // Clock for \(testbench) under an event-driven simulator.
     module \(testbench)_clock;
