@@ -14,6 +14,8 @@
 #   make synth-asic       standard-cell area, minimum period and energy (LIBERTY=file.lib)
 #   make bench            throughput benchmarks (release build)
 #   make bench-tile       the tile's utilization on a 1024 x 1024 layer, and its Verilator speed
+#   make bench-cli        the quantize command against cp of the same file (release build)
+#   make fuzz             seeded mutation fuzzing: FUZZ_CASES cases (default 20000), FUZZ_SEED
 #
 # CONFIG=file.json runs the hardware flow for another configuration in build/<name>/;
 # TRACE=1 makes Verilator write a waveform per testbench; COUNT and SEED set the vectors;
@@ -51,8 +53,8 @@ ifeq ($(TRACE),1)
 endif
 
 .PHONY: all build release test swift-test lint verilate sim-icarus formal mutation regress \
-        rtl-check emit vectors synth synth-asic bench bench-verilator bench-tile tile-e2e format clean tools \
-        integration
+        rtl-check emit vectors synth synth-asic bench bench-cli bench-verilator bench-tile tile-e2e fuzz format \
+        clean tools integration
 
 all: build
 
@@ -79,6 +81,14 @@ swift-test: tools
 $(DIALECTGEN): $(SWIFT_SOURCES)
 	$(SWIFT) build --product dialectgen
 	@touch $@
+
+# Seeded mutation fuzzing of safetensors, .npy, formatbook and configuration files (in
+# process) and of the command line (as subprocesses): FUZZ_CASES cases in all, 65% tensor files,
+# 15% formatbooks, 15% configurations, 5% command lines. swift test runs a few hundred.
+FUZZ_CASES ?= 20000
+FUZZ_SEED ?= 1
+fuzz:
+	DIALECTGEN_FUZZ_CASES=$(FUZZ_CASES) DIALECTGEN_FUZZ_SEED=$(FUZZ_SEED) $(SWIFT) test --filter Fuzz
 
 # ---------------------------------------------------------------------------------------------
 # RTL and vectors, regenerated when the generator or the configuration changes.
@@ -193,6 +203,11 @@ synth-asic: $(DIALECTGEN)
 
 bench: release
 	.build/release/dialectgen bench
+
+# The whole quantize command, process start to exit, against cp of the same 16.8M-element F32
+# file: paired runs, median ratio per path (targets: 2.0x activation and MXFP4, 4.0x weight).
+bench-cli: release
+	.build/release/dialectgen bench --suite cli
 
 # Simulation speed of the 32-lane block dot product testbench under Verilator: one vector per
 # cycle (no stalls), a million random block pairs.

@@ -34,8 +34,9 @@ let package = Package(
     .executableTarget(
       name: "dialectgen", dependencies: ["BlockDialect", "HDL", "DialectHardware", "DialectReports"]),
 
-    // Helpers shared by the test targets (temporary directories, the repository root).
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    // Helpers shared by the test targets (temporary directories, the repository root, the
+    // fuzzers' mutators).
+    .target(name: "TestSupport", dependencies: ["BlockDialect"], path: "Tests/TestSupport"),
     .testTarget(name: "BlockDialectTests", dependencies: ["BlockDialect", "TestSupport"]),
     .testTarget(name: "HDLTests", dependencies: ["HDL", "TestSupport"]),
     .testTarget(

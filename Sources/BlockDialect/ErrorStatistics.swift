@@ -38,34 +38,48 @@ extension QuantizedTensor {
   public func errorStatistics(
     against original: UnsafeBufferPointer<Float>, input: ElementFormat = .float32, threads: Int = 0
   ) -> ErrorStatistics {
-    let n = scheme.blockSize
+    let geometry = BlockGeometry(rows: rows, columns: columns, blockSize: scheme.blockSize)
     let chunkCount = (blockCount + TensorQuantizer.chunkBlocks - 1) / TensorQuantizer.chunkBlocks
-    let limit = Double(input.largestFinite)
     var partial = [ErrorStatistics](repeating: .init(), count: chunkCount)
     partial.withUnsafeMutableBufferPointer { results in
-      let work = { (chunk: Int) in
-        var sums = ErrorStatistics()
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { decoded in
-          for block in TensorQuantizer.blocks(inChunk: chunk, of: blockCount) {
-            let (start, count) = TensorQuantizer.span(
-              of: block, blocksPerRow: blocksPerRow, columns: columns, blockSize: n)
-            decodeBlock(block, count: count, into: decoded.baseAddress!)
-            for i in 0..<count {
-              var x = Double(original[start + i])
-              if x.isNaN { x = 0 } else if x.isInfinite { x = x < 0 ? -limit : limit }
-              let error = x - Double(decoded[i])
-              sums.signalEnergy += x * x
-              sums.errorEnergy += error * error
-            }
-            sums.count += count
-          }
-        }
-        results[chunk] = sums
+      let results = results
+      forEachChunk(chunkCount, threads: threads) { chunk in
+        results[chunk] = ErrorStatistics.sum(
+          TensorQuantizer.blocks(inChunk: chunk, of: blockCount), of: geometry, original: original.baseAddress!,
+          first: 0, input: input
+        ) { block, count, output in decodeBlock(block, count: count, into: output) }
       }
-      forEachChunk(chunkCount, threads: threads, work)
     }
     var total = ErrorStatistics()
     for chunk in partial { total.merge(chunk) }
     return total
+  }
+}
+
+extension ErrorStatistics {
+  /// The sums over `blocks`, in order: `decode(block, count, output)` writes a block's decoded
+  /// elements; `original[0]` is element `first`. One chunk's sums, the unit every caller adds
+  /// up in the same order, so that results are identical however the tensor was read.
+  static func sum(
+    _ blocks: Range<Int>, of geometry: BlockGeometry, original: UnsafePointer<Float>, first: Int,
+    input: ElementFormat, decode: (Int, Int, UnsafeMutablePointer<Float>) -> Void
+  ) -> ErrorStatistics {
+    let limit = Double(input.largestFinite)
+    var sums = ErrorStatistics()
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: geometry.blockSize) { decoded in
+      for block in blocks {
+        let (start, count) = geometry.span(of: block)
+        decode(block, count, decoded.baseAddress!)
+        for i in 0..<count {
+          var x = Double(original[start - first + i])
+          if x.isNaN { x = 0 } else if x.isInfinite { x = x < 0 ? -limit : limit }
+          let error = x - Double(decoded[i])
+          sums.signalEnergy += x * x
+          sums.errorEnergy += error * error
+        }
+        sums.count += count
+      }
+    }
+    return sums
   }
 }

@@ -93,8 +93,9 @@ public struct Formatbook: Hashable, Sendable {
   public init(name: String, description: String = "", ties: TieRule = .up, dialects: [Dialect])
     throws
   {
+    try Self.checkName(name)
+    try Self.checkDescription(description, name: name)
     let label = "formatbook '\(name)'"
-    guard !name.isEmpty else { throw FormatbookError("formatbook: the name must not be empty") }
     guard (1...Self.maximumDialectCount).contains(dialects.count) else {
       throw FormatbookError(
         "\(label): has \(dialects.count) dialects; a book holds 1 to \(Self.maximumDialectCount)")
@@ -131,6 +132,51 @@ public struct Formatbook: Hashable, Sendable {
       }
     }
     beneficialRanges = ranges
+  }
+
+  /// The longest book name.
+  public static let maximumNameLength = 64
+  /// The longest description.
+  public static let maximumDescriptionLength = 4096
+
+  /// Whether `name` is a valid book name: a letter, then up to 63 letters, digits, `_` or `-`
+  /// (ASCII). Names are written into Verilog comments, YAML (the FuseSoC core), JSON and
+  /// Markdown, so nothing else is allowed.
+  public static func isValidName(_ name: String) -> Bool {
+    let bytes = Array(name.utf8)
+    guard let first = bytes.first, bytes.count <= maximumNameLength, isASCIILetter(first) else { return false }
+    return bytes.allSatisfy { isASCIILetter($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D }
+  }
+
+  private static func isASCIILetter(_ byte: UInt8) -> Bool {
+    (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+  }
+
+  /// The rule for names, for messages.
+  public static let nameRule = "a letter followed by up to 63 letters, digits, '_' or '-'"
+
+  static func checkName(_ name: String) throws {
+    guard isValidName(name) else {
+      throw FormatbookError("formatbook name '\(SafeText.escape(name))' is not allowed; use \(nameRule)")
+    }
+  }
+
+  /// A description is free text on one line: no control or invisible format characters, at
+  /// most ``maximumDescriptionLength`` characters.
+  static func checkDescription(_ description: String, name: String) throws {
+    let scalars = description.unicodeScalars
+    guard scalars.count <= maximumDescriptionLength else {
+      throw FormatbookError(
+        "formatbook '\(name)': the description has \(scalars.count) characters; at most \(maximumDescriptionLength) are allowed"
+      )
+    }
+    if let bad = scalars.first(where: {
+      [.control, .format, .lineSeparator, .paragraphSeparator].contains($0.properties.generalCategory)
+    }) {
+      throw FormatbookError(
+        "formatbook '\(name)': the description holds the control character \(SafeText.escape(String(bad))); it must be one line of text"
+      )
+    }
   }
 
   private static func validate(_ dialect: Dialect, id: Int, label: String) throws {

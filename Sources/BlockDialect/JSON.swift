@@ -159,12 +159,35 @@ extension JSONValue {
 
   /// The value as compact JSON text on one line.
   public func compact() -> String {
+    var bytes: [UInt8] = []
+    appendCompact(to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends the compact text to `bytes` (linear in the size of the value, however many
+  /// members it has).
+  func appendCompact(to bytes: inout [UInt8]) {
     switch self {
-    case .null, .bool, .number, .string: return formatted()
-    case .array(let items): return "[" + items.map { $0.compact() }.joined(separator: ",") + "]"
+    case .null: bytes += Array("null".utf8)
+    case .bool(let b): bytes += Array((b ? "true" : "false").utf8)
+    case .number(let n): bytes += Array(n.utf8)
+    case .string(let s): appendJSONQuoted(s, to: &bytes)
+    case .array(let items):
+      bytes.append(UInt8(ascii: "["))
+      for (index, item) in items.enumerated() {
+        if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        item.appendCompact(to: &bytes)
+      }
+      bytes.append(UInt8(ascii: "]"))
     case .object(let members):
-      return "{" + members.map { jsonQuoted($0.key) + ":" + $0.value.compact() }.joined(separator: ",")
-        + "}"
+      bytes.append(UInt8(ascii: "{"))
+      for (index, member) in members.enumerated() {
+        if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        appendJSONQuoted(member.key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        member.value.appendCompact(to: &bytes)
+      }
+      bytes.append(UInt8(ascii: "}"))
     }
   }
 
@@ -233,7 +256,7 @@ private struct JSONParser {
         throw fail("expected a string key")
       }
       let key = try parseString()
-      guard seen.insert(key).inserted else { throw fail("duplicate key \"\(key)\"") }
+      guard seen.insert(key).inserted else { throw fail("duplicate key \"\(SafeText.escape(key))\"") }
       skipWhitespace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
       index += 1

@@ -159,8 +159,11 @@ extension HardwareConfiguration {
   /// module, or an object of depths by module), `accumulator_width`,
   /// `lane_accumulator_width` and `modules` (an array of module names).
   public init(contentsOf path: String) throws {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ConfigurationError("\(path): cannot read the configuration file")
+    let data: Data
+    do {
+      data = Data(try InputFile.contents(of: path, limit: 1 << 20, what: "configuration file"))
+    } catch let error as TensorFileError {
+      throw ConfigurationError(error.description)
     }
     let root: JSONValue
     do {
@@ -171,12 +174,13 @@ extension HardwareConfiguration {
     guard root.isObject else { throw ConfigurationError("\(path): a configuration is a JSON object") }
     if let unknown = root.keys.first(where: { !Self.knownFields.contains($0) }) {
       throw ConfigurationError(
-        "\(path): unknown field \"\(unknown)\"; allowed: \(Self.knownFields.joined(separator: ", "))")
+        "\(path): unknown field \"\(SafeText.escape(unknown))\"; allowed: \(Self.knownFields.joined(separator: ", "))")
     }
     func integer(_ key: String) throws -> Int? {
       guard let value = root[key] else { return nil }
       guard let number = value.intValue else {
-        throw ConfigurationError("\(path): field \"\(key)\" must be an integer, not \(value.compact())")
+        throw ConfigurationError(
+          "\(path): field \"\(key)\" must be an integer, not \(SafeText.escape(value.compact()))")
       }
       return number
     }
@@ -202,7 +206,8 @@ extension HardwareConfiguration {
     var input = ElementFormat.float16
     if let value = root["input"] {
       guard let name = value.stringValue, let parsed = ElementFormat(rawValue: name), parsed != .float32 else {
-        throw ConfigurationError("\(path): field \"input\" is \(value.compact()); allowed: \"fp16\", \"bf16\"")
+        throw ConfigurationError(
+          "\(path): field \"input\" is \(SafeText.escape(value.compact())); allowed: \"fp16\", \"bf16\"")
       }
       input = parsed
     }
@@ -225,7 +230,7 @@ extension HardwareConfiguration {
       } else if case .object(let members) = value {
         for (name, depthValue) in members {
           guard let kind = ModuleKind(rawValue: name) else {
-            throw ConfigurationError("\(path): pipeline: unknown module \"\(name)\"")
+            throw ConfigurationError("\(path): pipeline: unknown module \"\(SafeText.escape(name))\"")
           }
           guard let depth = depthValue.intValue else {
             throw ConfigurationError("\(path): pipeline: \"\(name)\" must be an integer")
@@ -250,7 +255,7 @@ extension HardwareConfiguration {
     if let value = root["datapath"] {
       guard let name = value.stringValue, let style = DatapathStyle(rawValue: name) else {
         throw ConfigurationError(
-          "\(path): field \"datapath\" is \(value.compact()); allowed: \(DatapathStyle.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+          "\(path): field \"datapath\" is \(SafeText.escape(value.compact())); allowed: \(DatapathStyle.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
         )
       }
       datapathStyle = style
@@ -282,7 +287,8 @@ extension HardwareConfiguration {
     try names.map { name in
       guard let kind = ModuleKind(rawValue: name) else {
         throw ConfigurationError(
-          "unknown module '\(name)'; allowed: \(ModuleKind.allCases.map(\.rawValue).joined(separator: ", "))")
+          "unknown module '\(SafeText.escape(name))'; allowed: \(ModuleKind.allCases.map(\.rawValue).joined(separator: ", "))"
+        )
       }
       return kind
     }

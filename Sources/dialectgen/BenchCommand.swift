@@ -9,6 +9,8 @@ enum BenchSuite: String, CaseIterable {
   case fit
   /// Verilog emission speed of the HDL.
   case emit
+  /// The whole quantize command against cp of the same file.
+  case cli
 }
 
 /// `dialectgen bench`: quantization throughput per format and path, on one core and on all,
@@ -17,22 +19,27 @@ enum BenchCommand: Command {
   static let spec = CommandSpec(
     name: "dialectgen bench",
     summary:
-      "Measures quantization throughput (elements per second) for each format and path, on one thread and on every core, on seeded normal data; or, with --suite fit, the time to fit a formatbook; or, with --suite emit, how fast Verilog is emitted.",
+      "Measures quantization throughput (elements per second) for each format and path, on one thread and on every core, on seeded normal data; or, with --suite fit, the time to fit a formatbook; with --suite emit, how fast Verilog is emitted; with --suite cli, the whole quantize command against cp of the same file.",
     positionals: "",
     positionalCount: 0...0,
     options: [
       OptionSpec(
         name: "--suite", kind: .value("S"),
         help:
-          "quantize (default: throughput), fit (formatbook fitting on the built-in mixture) or emit (Verilog emission)"
+          "quantize (default: throughput), fit (formatbook fitting on the built-in mixture), emit (Verilog emission) or cli (the quantize command against cp)"
       ),
       OptionSpec(
         name: "--elements", kind: .value("N"),
-        help: "elements per run (default 16777216; 1048576 for --suite fit; operations for --suite emit, default 10000)"
+        help:
+          "elements per run (default 16777216; 1048576 for --suite fit; operations for --suite emit, default 10000)"
       ),
       OptionSpec(
         name: "--repeat", kind: .value("R"),
-        help: "runs per figure; the best and the median are reported (default 5; 1 for --suite fit)"),
+        help: "runs per figure; the best and the median are reported (default 5; 1 for --suite fit; 11 for --suite cli)"
+      ),
+      OptionSpec(
+        name: "--program", kind: .value("PATH"),
+        help: "--suite cli: time this dialectgen executable (another build) instead of this one"),
       OptionSpec(name: "--json", kind: .flag, help: "print JSON"),
     ],
     details: "Build with 'swift build -c release' (or run 'make bench'): a debug build is many times slower.")
@@ -45,6 +52,7 @@ enum BenchCommand: Command {
     case .quantize: measure = try quantizeSuite(arguments)
     case .fit: measure = try BenchFitSuite.prepare(arguments)
     case .emit: measure = try BenchEmitSuite.prepare(arguments)
+    case .cli: measure = try BenchCLISuite.prepare(arguments)
     }
     #if DEBUG
       StandardError.line(

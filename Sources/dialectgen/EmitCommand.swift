@@ -28,9 +28,9 @@ enum EmitCommand: Command {
     let start = Date()
     let design = try DesignOptions.design(arguments)
     let out = arguments.string("--out") ?? "rtl-out"
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen emit")
     let files = design.files()
-    try reportingFailure { try DesignWriter.write(files, to: out) }
+    try reportingFailure { try DesignWriter.write(files, to: out, writtenBy: "dialectgen emit") }
     let seconds = Date().timeIntervalSince(start)
     print(
       "emitted \(design.verilogModules.count) modules (\(files.count) files) to \(out) in \(String(format: "%.2f", seconds)) s: "

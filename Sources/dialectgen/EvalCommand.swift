@@ -4,9 +4,9 @@ import Foundation
 /// `dialectgen eval`: every format side by side on the tensors of one or more files.
 enum EvalCommand: Command {
   static let formatNames = [
-    "blockdialect-weight", "blockdialect-activation", "mxfp4", "nvfp4", "blockdialect-mse",
+    "blockdialect-weight", "blockdialect-activation", "blockdialect-neighbor", "mxfp4", "nvfp4", "blockdialect-mse",
   ]
-  static let defaultFormats = Array(formatNames.prefix(4))
+  static let defaultFormats = Array(formatNames.prefix(5))
 
   static let spec = CommandSpec(
     name: "dialectgen eval",
@@ -17,7 +17,7 @@ enum EvalCommand: Command {
     options: [
       OptionSpec(
         name: "--formats", kind: .list("F"),
-        help: "formats to compare (default: the first four): " + formatNames.joined(separator: ", "))
+        help: "formats to compare (default: the first five): " + formatNames.joined(separator: ", "))
     ] + FormatOptions.specs + [
       OptionSpec(name: "--json", kind: .flag, help: "print JSON instead of tables"),
       OptionSpec(
@@ -30,20 +30,23 @@ enum EvalCommand: Command {
     details: """
       FILE is a safetensors file or a NumPy .npy file (little-endian float32 or float16, C order).
       SQNR is 10 log10(sum x^2 / sum (x - decoded x)^2); the overall figures sum both energies
-      over every tensor. blockdialect-mse is the reference selector the hardware's two-stage
-      selector is compared against (least squared quarter-unit error on the rounded views).
+      over every tensor. blockdialect-activation is the hardware's two-stage selector,
+      blockdialect-neighbor its neighbour-group selector, blockdialect-mse the reference both are
+      compared against (least squared quarter-unit error on the rounded views, whole book).
       """)
 
   static func run(_ arguments: ParsedArguments) throws {
     let names = arguments.list("--formats") ?? defaultFormats
     if let unknown = names.first(where: { !formatNames.contains($0) }) {
-      throw UsageError("--formats '\(unknown)' is not a format; allowed: \(formatNames.joined(separator: ", "))")
+      throw UsageError(
+        "--formats '\(SafeText.escape(unknown))' is not a format; allowed: \(formatNames.joined(separator: ", "))")
     }
     let blockFormat = try FormatOptions.blockFormat(arguments)
     let schemes: [QuantizationScheme] = names.map { name in
       switch name {
       case "blockdialect-weight": return .blockDialect(blockFormat, .leastSquares)
       case "blockdialect-activation": return .blockDialect(blockFormat, .twoStage)
+      case "blockdialect-neighbor": return .blockDialect(blockFormat, .neighborGroups)
       case "blockdialect-mse": return .blockDialect(blockFormat, .viewMeanSquare)
       case "mxfp4": return .mxfp4
       default: return .nvfp4
@@ -59,23 +62,20 @@ enum EvalCommand: Command {
       let selected = try QuantizeCommand.selectTensors(source, pattern: arguments.string("--tensors"))
       work.append((source, source.entries.filter { selected.contains($0.name) }))
     }
-    let total = work.flatMap(\.entries).map(\.elementCount).reduce(0, +) * schemes.count
+    let total = work.flatMap(\.entries).reduce(0) { $0 + $1.elementCount } * schemes.count
     let progress = ProgressBar("evaluating", total: total)
 
     var tensors: [(file: String, entry: TensorEntry, nonfinite: Int, results: [FormatEvaluation])] = []
     for (source, entries) in work {
       for entry in entries {
-        let values = try source.floats(entry)
-        let nonfinite = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
-        if nonfinite > 0, !saturate, let index = firstNonfiniteIndex(values) {
-          throw CommandFailure(
-            "\(source.path): tensor \"\(entry.name)\" holds \(values[index]) at flat index \(index); "
-              + "pass --saturate-nonfinite to count Inf as the largest finite value and NaN as 0")
+        do {
+          let (results, nonfinite) = try evaluate(
+            entry, in: source, schemes: schemes, refuseNonfinite: !saturate, threads: threads
+          ) { progress.advance(by: $0) }
+          tensors.append((source.path, entry, nonfinite, results))
+        } catch let error as NonfiniteValueError {
+          throw CommandFailure(QuantizeCommand.nonfiniteAdvice(error))
         }
-        let results = evaluate(
-          values, shape: entry.shape, input: entry.elementFormat!, schemes: schemes, threads: threads)
-        progress.advance(by: entry.elementCount * schemes.count)
-        tensors.append((source.path, entry, nonfinite, results))
       }
     }
     progress.finish()
@@ -128,7 +128,7 @@ enum EvalCommand: Command {
     for tensor in tensors {
       let entry = tensor.entry
       var title =
-        "\(entry.name)  \(shapeText(entry.shape))  \(entry.dtype)  \(humanCount(Double(entry.elementCount))) elements"
+        "\(SafeText.escape(entry.name, limit: 200))  \(shapeText(entry.shape))  \(entry.dtype)  \(humanCount(Double(entry.elementCount))) elements"
       if tensor.nonfinite > 0 { title += "  (\(tensor.nonfinite) non-finite, saturated)" }
       print(title)
       print(table(tensor.results))

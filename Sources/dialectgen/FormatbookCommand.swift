@@ -101,14 +101,16 @@ enum FormatbookValidateCommand: Command {
       do {
         let book = try Formatbook.named(path)
         print(
-          "\(path): valid: \(book.name), \(book.dialects.count) dialect(s) in \(book.groups.count) group(s), ties \(book.ties.rawValue)"
+          "\(SafeText.path(path)): valid: \(book.name), \(book.dialects.count) dialect(s) in \(book.groups.count) group(s), ties \(book.ties.rawValue)"
         )
       } catch {
         failures.append("\(error)")
       }
     }
     guard failures.isEmpty else {
-      for failure in failures.dropLast() { StandardError.line("dialectgen formatbook validate: error: \(failure)") }
+      for failure in failures.dropLast() {
+        StandardError.line(SafeText.line("dialectgen formatbook validate: error: \(failure)"))
+      }
       throw CommandFailure(failures.last!)
     }
   }

@@ -68,7 +68,6 @@ enum FormatbookFitCommand: Command {
   static func run(_ arguments: ParsedArguments) throws {
     let start = Date()
     guard let outputPath = arguments.string("--output") else { throw UsageError("missing --output BOOK.json") }
-    try checkWritable(outputPath)
     let objective = try arguments.choice("--path", default: FitObjective.both, FitObjective.allCases)
     let dialectCount = try arguments.integer("--dialects", in: 1...Formatbook.maximumDialectCount)
     let seed = try arguments.seed("--seed", default: 1)
@@ -82,16 +81,21 @@ enum FormatbookFitCommand: Command {
     } catch let error as BlockFormatError {
       throw UsageError(error.description)
     }
-    let name = arguments.string("--name") ?? URL(fileURLWithPath: outputPath).deletingPathExtension().lastPathComponent
-    guard !name.isEmpty else { throw UsageError("--name must not be empty") }
+    let name = try bookName(arguments, outputPath: outputPath)
+    let startName = arguments.string("--start") ?? Formatbook.dialectFP4.name
     let startBook: Formatbook
     do {
-      startBook = try Formatbook.named(arguments.string("--start") ?? Formatbook.dialectFP4.name)
+      startBook = try Formatbook.named(startName)
     } catch let error as FormatbookError {
       throw CommandFailure("--start: \(error.description)")
     }
+    // Every input is opened, and the output checked against them, before the long part.
+    let startFile = Formatbook.builtIn[startName] == nil ? try InputFile(path: startName) : nil
+    let sources = try arguments.list("--data")?.map(openTensorFile) ?? []
+    let inputs = [startFile].compactMap { $0 } + sources.map(\.file)
+    try OutputFiles.check(outputPath, option: "--output", inputs: inputs)
 
-    let data = try loadData(arguments, format: format, seed: seed, outputPath: outputPath)
+    let data = try loadData(arguments, sources: sources, format: format, seed: seed)
     let (training, heldOut) = data.all.split(heldOutFraction: holdout, seed: seed)
     var sets: [(name: String, data: FittingData)] = []
     if heldOut.blockCount > 0 { sets.append(("held-out", heldOut)) }
@@ -124,7 +128,14 @@ enum FormatbookFitCommand: Command {
     result = result.with(
       book: try Formatbook(name: name, description: description, ties: result.book.ties, dialects: result.book.dialects)
     )
-    try AtomicFile.write(result.book.jsonText(), to: outputPath)
+    let output = try OutputFiles.create(outputPath, option: "--output", inputs: inputs)
+    do {
+      try output.write(Array(result.book.jsonText().utf8), at: 0)
+    } catch {
+      output.discard()
+      throw error
+    }
+    try output.commit()
     let seconds = Date().timeIntervalSince(start)
 
     if arguments.flag("--json") {
@@ -134,24 +145,36 @@ enum FormatbookFitCommand: Command {
     }
   }
 
-  /// Refuses, before the long part, an output path whose directory does not exist or that is a
-  /// directory itself (the final write checks again).
-  static func checkWritable(_ path: String) throws {
-    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw CommandFailure("\(path): cannot write: directory \(directory) does not exist")
+  /// The fitted book's name: `--name`, or the output file's stem; either must be a valid
+  /// book name.
+  static func bookName(_ arguments: ParsedArguments, outputPath: String) throws -> String {
+    if let name = arguments.string("--name") {
+      guard Formatbook.isValidName(name) else {
+        throw UsageError("--name '\(SafeText.escape(name))' is not allowed; use \(Formatbook.nameRule)")
+      }
+      return name
     }
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-      throw CommandFailure("\(path): cannot write: it is a directory")
+    let stem = URL(fileURLWithPath: outputPath).deletingPathExtension().lastPathComponent
+    guard Formatbook.isValidName(stem) else {
+      throw UsageError(
+        "the output file's name gives the book name '\(SafeText.escape(stem))', which is not allowed (\(Formatbook.nameRule)); pass --name"
+      )
     }
+    return stem
   }
 
-  /// Reads the tensors of `--data` (or generates the mixture) into per-block statistics.
-  static func loadData(_ arguments: ParsedArguments, format: BlockFormat, seed: UInt64, outputPath: String) throws
-    -> FitInput
+  /// The files of a description: escaped, and the first three of a long list.
+  static func fileList(_ paths: [String]) -> String {
+    let shown = paths.prefix(3).map { SafeText.escape($0, limit: 120) }.joined(separator: ", ")
+    return paths.count > 3 ? "\(shown) and \(paths.count - 3) more" : shown
+  }
+
+  /// Reads the tensors of `--data` (or generates the mixture) into per-block statistics,
+  /// streaming each tensor in pieces.
+  static func loadData(_ arguments: ParsedArguments, sources: [any TensorSource], format: BlockFormat, seed: UInt64)
+    throws -> FitInput
   {
-    guard let paths = arguments.list("--data") else {
+    guard arguments.has("--data") else {
       if arguments.has("--tensors") { throw UsageError("--tensors applies to --data files only") }
       let count = try arguments.integer("--values", default: defaultMixtureValues, in: 1...(1 << 28))
       guard count >= format.blockSize else {
@@ -167,31 +190,25 @@ enum FormatbookFitCommand: Command {
         all: all, description: "the built-in mixture (\(count) values, seed \(seed))", independent: independent)
     }
     if arguments.has("--values") { throw UsageError("--values applies to the built-in mixture only, not to --data") }
-    let output = URL(fileURLWithPath: outputPath).standardized.path
-    if let clash = paths.first(where: { URL(fileURLWithPath: $0).standardized.path == output }) {
-      throw UsageError("--output \(outputPath) is the --data file \(clash); choose another name")
-    }
     let pattern = arguments.string("--tensors")
     let saturate = arguments.flag("--saturate-nonfinite")
     var all = FittingData(format: format)
     var tensorCount = 0
-    for path in paths {
-      let source = try openTensorFile(path)
+    for source in sources {
       for entry in source.floatEntries where pattern.map({ globMatches($0, entry.name) }) ?? true {
-        let values = try source.floats(entry)
-        if !saturate, let index = firstNonfiniteIndex(values) {
-          throw CommandFailure(
-            "\(path): tensor \"\(entry.name)\" holds \(values[index]) at flat index \(index); "
-              + "pass --saturate-nonfinite to count Inf as the largest finite value and NaN as 0")
+        do {
+          try all.append(entry, in: source, refuseNonfinite: !saturate)
+        } catch let error as NonfiniteValueError {
+          throw CommandFailure(QuantizeCommand.nonfiniteAdvice(error))
         }
-        all.append(values, shape: entry.shape, input: entry.elementFormat!)
         tensorCount += 1
       }
     }
-    let files = paths.joined(separator: ", ")
+    let files = fileList(sources.map(\.path))
     guard tensorCount > 0 else {
       if let pattern {
-        throw CommandFailure("--tensors '\(pattern)' matches no F32, F16 or BF16 tensor in \(files)")
+        throw CommandFailure(
+          "--tensors '\(SafeText.escape(pattern))' matches no F32, F16 or BF16 tensor in \(files)")
       }
       throw CommandFailure("\(files): no F32, F16 or BF16 tensors to fit on")
     }
@@ -199,7 +216,7 @@ enum FormatbookFitCommand: Command {
       throw CommandFailure(
         "\(files): \(all.valueCount) value(s) in \(tensorCount) tensor(s), fewer than one block of \(format.blockSize)")
     }
-    let selection = pattern.map { " (tensors matching '\($0)')" } ?? ""
+    let selection = pattern.map { " (tensors matching '\(SafeText.escape($0))')" } ?? ""
     return FitInput(
       all: all, description: "\(files)\(selection): \(tensorCount) tensor(s), \(all.valueCount) values",
       independent: nil)

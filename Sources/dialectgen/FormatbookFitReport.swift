@@ -44,7 +44,7 @@ enum FitReport {
       lines.append(line)
     }
     lines.append("")
-    lines.append("wrote \(outputPath)")
+    lines.append("wrote \(SafeText.path(outputPath))")
     return lines.joined(separator: "\n")
   }
 

@@ -25,9 +25,9 @@ enum ReferencesCommand: Command {
     let rtl = arguments.string("--rtl") ?? "rtl-out"
     let out = arguments.string("--out") ?? "build/formal"
     let design = try DesignOptions.design(arguments)
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen references")
     let (files, proofs) = design.formalProofFiles(rtl: rtl, directory: out)
-    try reportingFailure { try DesignWriter.write(files, to: out) }
+    try reportingFailure { try DesignWriter.write(files, to: out, writtenBy: "dialectgen references") }
     print("wrote \(proofs.count) proofs to \(out): \(proofs.joined(separator: ", "))")
   }
 }

@@ -54,9 +54,14 @@ enum ReportCommand: Command {
     for option in ["--runs", "--modules"] where arguments.string(option) != nil {
       throw UsageError("\(option) needs --liberty FILE (the iCE40 report measures every module)")
     }
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen report")
     for tool in ["yosys"] + (fpga ? ["nextpnr-ice40"] : []) where !ToolRunner.available(tool) {
       throw CommandFailure("\(tool) is not installed (apt-get install \(tool)); --no-fpga skips nextpnr-ice40")
+    }
+    do {
+      try DesignWriter.claimWorkDirectory(work, writtenBy: "dialectgen report --work", awayFrom: out)
+    } catch let error as ConfigurationError {
+      throw CommandFailure(error.description)
     }
     let runner = HardwareReportRunner(configuration: configuration, work: work, jobs: jobs, fpga: fpga)
     let report = try runner.run { line in StandardError.line("report: measured \(line)") }
@@ -68,7 +73,7 @@ enum ReportCommand: Command {
           ("report.md", document.markdown(command: command)), ("report.json", document.json().formatted() + "\n"),
           ("lane-area.svg", document.laneChart()), ("selector-gap.svg", document.selectorChart()),
           ("manifest.json", try Design(configuration).manifest().formatted() + "\n"),
-        ], to: out)
+        ], to: out, writtenBy: "dialectgen report")
     }
     print(
       "report: \(out)/report.md, report.json, lane-area.svg, selector-gap.svg in \(String(format: "%.0f", report.seconds)) s"
@@ -81,7 +86,7 @@ enum ReportCommand: Command {
     work: String, jobs: Int
   ) throws {
     let runs = try arguments.integer("--runs", default: 5, in: 1...25)
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen report")
     let liberty = try reportingFailure { try LibertyLibrary(path: path) }
     for tool in ["yosys", "sta"] where !ToolRunner.available(tool) {
       throw CommandFailure(
@@ -99,7 +104,7 @@ enum ReportCommand: Command {
           ("report.md", document.markdown(command: command)), ("report.json", document.json().formatted() + "\n"),
           ("asic.svg", document.chart()),
           ("manifest.json", try Design(configuration).manifest().formatted() + "\n"),
-        ], to: out)
+        ], to: out, writtenBy: "dialectgen report")
     }
     print("report: \(out)/report.md, report.json, asic.svg in \(String(format: "%.0f", report.seconds)) s")
   }

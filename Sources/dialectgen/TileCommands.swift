@@ -114,6 +114,9 @@ enum MatmulCommand: Command {
   static func run(_ arguments: ParsedArguments) throws {
     guard let output = arguments.string("--output") else { throw UsageError("missing --output OUT.safetensors") }
     let configuration = try DesignOptions.configuration(arguments)
+    // The output must be neither input (by device and inode), checked before any work.
+    let inputs = try arguments.positionals.map { path in try reportingFailure { try InputFile(path: path) } }
+    try OutputFiles.check(output, option: "--output", inputs: inputs)
     let image = try TileInputs.image(
       arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
     let vectors = try TileInputs.chosen(
@@ -144,10 +147,12 @@ enum MatmulCommand: Command {
     }
     let shape = vectors.count == 1 ? [rows] : [vectors.count, rows]
     var writer = SafetensorsWriter()
-    writer.declare(name: "y", dtype: format == .float32 ? "F32" : (format == .float16 ? "F16" : "BF16"), shape: shape)
-    writer.declare(name: "overflow", dtype: "U8", shape: shape)
-    writer.metadata = [("dialectgen", dialectgenVersion), ("tile", configuration.summary)]
-    try writer.write(to: output) { $0 == 0 ? values : overflow }
+    try reportingFailure {
+      try writer.declare(name: "y", dtype: format == .float32 ? "F32" : (format == .float16 ? "F16" : "BF16"), shape: shape)
+      try writer.declare(name: "overflow", dtype: "U8", shape: shape)
+      writer.metadata = [("dialectgen", dialectgenVersion), ("tile", configuration.summary)]
+      try writer.write(to: output, inputs: inputs) { $0 == 0 ? values : overflow }
+    }
     print(
       "matmul: \(vectors.count) vector(s) through \(rows) x \(image.layer.columns) weights to \(output) (\(overflow.filter { $0 != 0 }.count) saturated)"
     )
@@ -176,7 +181,7 @@ enum TileImageCommand: Command {
   static func run(_ arguments: ParsedArguments) throws {
     guard let out = arguments.string("--out") else { throw UsageError("missing --out DIR") }
     let configuration = try DesignOptions.configuration(arguments)
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen tile-image")
     let image = try TileInputs.image(
       arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
     var files: [(name: String, contents: String)] = [
@@ -185,8 +190,8 @@ enum TileImageCommand: Command {
     ]
     for (index, bank) in image.bankImages.enumerated() { files.append(("bank\(index).hex", bank)) }
     files.append(("manifest.json", try reportingUsage { try Design(configuration).manifest().formatted() + "\n" }))
-    try reportingFailure { try DesignWriter.write(files, to: out) }
-    try AtomicFile.write(image.streamBytes, to: out + "/weights.axis")
+    let binary = files.map { (name: $0.name, bytes: Array($0.contents.utf8)) } + [("weights.axis", image.streamBytes)]
+    try reportingFailure { try DesignWriter.write(binary: binary, to: out, writtenBy: "dialectgen tile-image") }
     print(
       "tile-image: \(image.layer.rows) x \(image.layer.columns) weights, \(image.layer.weights.count) beats, to \(out)")
   }
@@ -214,7 +219,7 @@ enum TileVectorsCommand: Command {
     var configuration = try DesignOptions.configuration(arguments)
     configuration.modules = [.tile]
     let repeats = try arguments.integer("--repeat", default: 1, in: 1...10_000)
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen tile-vectors")
     let image = try TileInputs.image(
       arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
     let vectors = try TileInputs.chosen(
@@ -229,7 +234,7 @@ enum TileVectorsCommand: Command {
     let name = module.module.name
     var files = session.files(directory: "\(out)/\(name)").map { ("\(name)/\($0.name)", $0.contents) }
     files.append(("manifest.json", design.manifest().formatted() + "\n"))
-    try reportingFailure { try DesignWriter.write(files, to: out) }
+    try reportingFailure { try DesignWriter.write(files, to: out, writtenBy: "dialectgen tile-vectors") }
     print(
       "tile-vectors: load \(image.layer.rows) x \(image.layer.columns), run \(vectors.count * repeats) vector(s) of \(rows) rows: \(session.results.count) result beats, to \(out)/\(name)"
     )

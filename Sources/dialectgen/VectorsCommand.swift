@@ -31,11 +31,11 @@ enum VectorsCommand: Command {
     let count = try arguments.integer("--count", default: 100_000, in: 1...10_000_000)
     let seed = try arguments.seed("--seed", default: 1)
     let out = arguments.string("--out") ?? "build/vectors"
-    try DesignOptions.checkOutput(out)
+    try DesignOptions.checkOutput(out, writtenBy: "dialectgen vectors")
     let design = try reportingUsage { try Design(configuration) }
     let generator = VectorGenerator(design: design, count: count, seed: seed)
     let all = generator.all()
-    try reportingFailure { try DesignWriter.write(generator.files(directory: out, vectors: all), to: out) }
+    try reportingFailure { try DesignWriter.write(generator.files(directory: out, vectors: all), to: out, writtenBy: "dialectgen vectors") }
     let total = all.map(\.count).reduce(0, +)
     print(
       "wrote \(total) vectors for \(all.count) modules to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s: "

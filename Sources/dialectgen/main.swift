@@ -68,10 +68,11 @@ let overview = """
         print("usage: dialectgen \(words[0]) {\(choices)} [options]")
         return words.count == 1 ? 2 : 0
       }
-      StandardError.line("dialectgen \(words[0]): error: unknown command '\(words[1])'; allowed: \(choices)")
+      StandardError.line(
+        "dialectgen \(words[0]): error: unknown command '\(SafeText.escape(words[1]))'; allowed: \(choices)")
       return 2
     }
-    StandardError.line("dialectgen: error: unknown command '\(words[0])' (see dialectgen --help)")
+    StandardError.line("dialectgen: error: unknown command '\(SafeText.escape(words[0]))' (see dialectgen --help)")
     return 2
   }
   let rest = Array(words.dropFirst(selector.count))
@@ -84,15 +85,37 @@ let overview = """
     try command.run(try command.spec.parse(rest))
     return 0
   } catch let error as UsageError {
-    StandardError.line("\(name): error: \(error.message)")
+    StandardError.line(SafeText.line("\(name): error: \(error.message)"))
     return 2
-  } catch let error as CommandFailure {
-    StandardError.line("\(name): error: \(error.message)")
-    return 1
   } catch {
-    StandardError.line("\(name): error: \(error)")
+    StandardError.line(SafeText.line("\(name): error: \(errorMessage(error))"))
     return 1
   }
 }
 
+/// The one-line message of an error that is not a usage error: dialectgen's own errors describe
+/// themselves; a Foundation file error is reduced to its file and its cause in words, never a
+/// dump of its fields.
+func errorMessage(_ error: Error) -> String {
+  switch error {
+  case let failure as CommandFailure:
+    return failure.message
+  case let cocoa as CocoaError:
+    let path = cocoa.filePath ?? cocoa.url?.path
+    let underlying = cocoa.userInfo[NSUnderlyingErrorKey] as? NSError
+    let cause =
+      underlying.flatMap { $0.domain == NSPOSIXErrorDomain ? systemErrorText(Int32($0.code)) : nil }
+      ?? "file error \(cocoa.code.rawValue)"
+    return path.map { "\(SafeText.path($0)): \(cause)" } ?? cause
+  case let posix as POSIXError:
+    return systemErrorText(posix.code.rawValue)
+  default:
+    return String(describing: error)
+  }
+}
+
+// A write to a full pipe or a closed standard output ends the process quietly (the default),
+// and a file-size limit (ulimit -f) makes writes fail with EFBIG, reported like any other
+// write error, instead of killing the process.
+signal(SIGXFSZ, SIG_IGN)
 exit(main())

@@ -199,10 +199,43 @@ struct FormatbookTests {
       #expect(try Formatbook(jsonValue: book.jsonValue, source: "v") == book)
       #expect(try JSONValue.parse(text) == book.jsonValue)
     }
-    // Descriptions with characters JSON must escape.
+    // A description with characters JSON must escape.
     let odd = try Formatbook(
-      name: "odd \"name\"", description: "line\nbreak\tand \\ and \u{01}", ties: .even,
+      name: "odd_name-2", description: "quotes \"like this\", a \\ backslash and ünïcödé", ties: .even,
       dialects: [Dialect([0, 2, 4, 6, 8, 10, 12, 14])])
     #expect(try Formatbook(json: Data(odd.jsonText().utf8), source: "o") == odd)
+  }
+
+  /// Names go into Verilog comments, YAML, JSON and Markdown: only a letter followed by up to
+  /// 63 letters, digits, '_' or '-' is a name; a description is one line of text.
+  @Test func namesAndDescriptionsAreSafe() throws {
+    let dialect = [Dialect([0, 1, 2, 3, 4, 6, 8, 12])]
+    for name in ["a", "DialectFP4", "my-book_2", String(repeating: "x", count: 64)] {
+      #expect(throws: Never.self) { try Formatbook(name: name, dialects: dialect) }
+    }
+    let injected = "x\nendmodule\nmodule evil;"
+    for name in [
+      "", "2book", "-book", "_book", "my book", "book.v1", "a/b", injected, "caf\u{E9}", "x\u{1B}[31m",
+      "x\"y", "x: y", String(repeating: "x", count: 65),
+    ] {
+      let message = Self.message { try Formatbook(name: name, dialects: dialect) }
+      #expect(message?.contains("not allowed") == true && message?.contains("a letter followed by") == true, "\(name)")
+      #expect(message.map { !$0.contains("\n") && !$0.contains("\u{1B}") } == true, "\(message ?? "")")
+    }
+    for description in [
+      "two\nlines", "bell\u{07}", "escape \u{1B}[2J", "bidi \u{202E}", String(repeating: "d", count: 4097),
+    ] {
+      let message = Self.message { try Formatbook(name: "b", description: description, dialects: dialect) }
+      #expect(message?.contains("description") == true, "\(description.prefix(20))")
+    }
+    // From JSON: the name field, or a file name that is not a valid name.
+    let json = #"{"name": "x\nendmodule", "dialects": [[0, 1, 2, 3, 4, 6, 8, 12]]}"#
+    let fromJSON = Self.message { try Formatbook(json: Data(json.utf8), source: "b.json") }
+    #expect(
+      fromJSON?.contains("x\\nendmodule") == true && fromJSON?.contains("not allowed") == true, "\(fromJSON ?? "")")
+    let unnamed = #"{"dialects": [[0, 1, 2, 3, 4, 6, 8, 12]]}"#
+    let fromFile = Self.message { try Formatbook(json: Data(unnamed.utf8), source: "dir/my book.json") }
+    #expect(
+      fromFile?.contains("'my book'") == true && fromFile?.contains("\"name\" field") == true, "\(fromFile ?? "")")
   }
 }

@@ -97,16 +97,35 @@ struct CLIErrorTests {
     try w.expectFailure(["bench", "extra"], status: 2, mentions: ["'extra'"], command: "dialectgen bench")
   }
 
+  /// The output is compared with the input by device and inode: every spelling of the same
+  /// file, a symbolic link to it, a directory link or a hard link is refused (exit 2) and the
+  /// input stays as it was.
   @Test func outputEqualToInput() throws {
     let w = try Workspace()
+    let manager = FileManager.default
     let original = try Data(contentsOf: URL(fileURLWithPath: w.input))
-    for spelling in [w.input, w.directory.path + "/./in.safetensors", w.directory.path + "/sub/../in.safetensors"] {
+    try manager.createDirectory(atPath: w.directory.file("sub"), withIntermediateDirectories: false)
+    try manager.createSymbolicLink(atPath: w.directory.file("link.safetensors"), withDestinationPath: w.input)
+    try manager.createSymbolicLink(atPath: w.directory.file("alias"), withDestinationPath: w.directory.path)
+    try manager.linkItem(atPath: w.input, toPath: w.directory.file("hard.safetensors"))
+    let before = w.directory.contents.sorted()
+    let spellings = [
+      w.input, w.directory.path + "/./in.safetensors", w.directory.path + "//in.safetensors",
+      w.directory.path + "/sub/../in.safetensors", w.directory.file("link.safetensors"),
+      w.directory.file("alias/in.safetensors"), w.directory.file("hard.safetensors"),
+    ]
+    for spelling in spellings {
       let run = try dialectgen(["quantize", w.input, "-o", spelling])
-      #expect(run.status == 2, "\(run)")
-      #expect(run.stderrIsOneLine && run.stderr.contains("--output") && run.stderr.contains("input"), "\(run)")
+      #expect(run.status == 2, "\(spelling): \(run)")
+      #expect(run.stderrIsOneLine && run.stderr.contains("--output") && run.stderr.contains("same file"), "\(run)")
       #expect(try Data(contentsOf: URL(fileURLWithPath: w.input)) == original)
-      #expect(w.directory.contents == ["in.safetensors"])
+      #expect(w.directory.contents.sorted() == before)
     }
+    // A path through a directory that does not exist does not name the input: it is simply
+    // not writable.
+    let missing = try dialectgen(["quantize", w.input, "-o", w.directory.path + "/nosuch/../in.safetensors"])
+    #expect(missing.status == 1 && missing.stderrIsOneLine && missing.stderr.contains("does not exist"), "\(missing)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: w.input)) == original)
   }
 
   @Test func unknownCommands() throws {
@@ -144,14 +163,14 @@ struct CLIErrorTests {
     try w.expectFailure(["quantize", npy, "-o", output], status: 1, mentions: [npy, "'<f8'"])
     // A file with no float tensors.
     var writer = SafetensorsWriter()
-    writer.declare(name: "ids", dtype: "I64", shape: [2])
+    try writer.declare(name: "ids", dtype: "I64", shape: [2])
     let ints = w.directory.file("ints.safetensors")
     try writer.write(to: ints) { _ in [UInt8](repeating: 1, count: 16) }
     try w.expectFailure(["quantize", ints, "-o", output], status: 1, mentions: [ints, "no F32, F16 or BF16"])
     // A tensor whose output name would clash with another tensor of the file.
     var clash = SafetensorsWriter()
-    clash.declare(name: "w", dtype: "F32", shape: [2])
-    clash.declare(name: "w.codes", dtype: "U8", shape: [2])
+    try clash.declare(name: "w", dtype: "F32", shape: [2])
+    try clash.declare(name: "w.codes", dtype: "U8", shape: [2])
     let clashing = w.directory.file("clash.safetensors")
     try clash.write(to: clashing) { [littleEndianBytes([1, 2]), [1, 2]][$0] }
     try w.expectFailure(["quantize", clashing, "-o", output], status: 1, mentions: [clashing, "\"w.codes\"", "clash"])

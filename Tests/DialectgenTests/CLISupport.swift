@@ -24,8 +24,14 @@ struct Run: CustomStringConvertible {
   let status: Int32
   let stdout: String
   let stderr: String
+  /// Whether it ended by a signal (`status` is then the signal number).
+  var signaled = false
+  /// Whether it was still running at the time limit and was killed.
+  var timedOut = false
 
-  var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+  var description: String {
+    "exit \(status)\(signaled ? " (signal)" : "")\(timedOut ? " (timed out)" : "")\n--- stdout\n\(stdout)--- stderr\n\(stderr)"
+  }
 
   /// Standard error is exactly one line (ending in a newline).
   var stderrIsOneLine: Bool { stderr.hasSuffix("\n") && !stderr.dropLast().contains("\n") }
@@ -35,7 +41,7 @@ struct Run: CustomStringConvertible {
   func expectRefusal(
     status: Int32, command: String, mentions: [String], arguments: [String], sourceLocation: SourceLocation
   ) {
-    #expect(self.status == status, "\(arguments): \(self)", sourceLocation: sourceLocation)
+    #expect(self.status == status && !signaled, "\(arguments): \(self)", sourceLocation: sourceLocation)
     #expect(stderrIsOneLine, "\(arguments): \(self)", sourceLocation: sourceLocation)
     #expect(stderr.hasPrefix("\(command): error: "), "\(self)", sourceLocation: sourceLocation)
     for word in mentions {
@@ -46,35 +52,72 @@ struct Run: CustomStringConvertible {
   }
 }
 
-/// Runs dialectgen with `arguments`, capturing both streams through files (no pipe can fill).
-func dialectgen(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
-  let executable = try #require(
-    dialectgenExecutable,
-    "dialectgen is not built next to the test bundle (looked in \(productDirectories.map(\.path))); run 'swift build' first",
-    sourceLocation: sourceLocation)
-  let scratch = try TemporaryDirectory()
-  let outPath = scratch.file("stdout")
-  let errPath = scratch.file("stderr")
-  _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-  _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-  let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-  let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+/// A dialectgen process started in the background, its output captured through files (no
+/// pipe can fill).
+final class RunningDialectgen {
   let process = Process()
-  process.executableURL = executable
-  process.arguments = arguments
-  process.standardOutput = out
-  process.standardError = err
-  process.standardInput = FileHandle.nullDevice
-  var environment = ProcessInfo.processInfo.environment
-  environment["DIALECTGEN_NO_PROGRESS"] = "1"
-  process.environment = environment
-  try process.run()
-  process.waitUntilExit()
-  try out.close()
-  try err.close()
-  return Run(
-    status: process.terminationStatus, stdout: try String(contentsOfFile: outPath, encoding: .utf8),
-    stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+  private let scratch: TemporaryDirectory
+  private let out: FileHandle
+  private let err: FileHandle
+
+  /// Starts dialectgen; `withoutCoreDumps` runs it through a shell that sets `ulimit -c 0`
+  /// first (for tests that send crash signals).
+  init(_ arguments: [String], withoutCoreDumps: Bool = false, sourceLocation: SourceLocation = #_sourceLocation)
+    throws
+  {
+    let executable = try #require(
+      dialectgenExecutable,
+      "dialectgen is not built next to the test bundle (looked in \(productDirectories.map(\.path))); run 'swift build' first",
+      sourceLocation: sourceLocation)
+    scratch = try TemporaryDirectory()
+    _ = FileManager.default.createFile(atPath: scratch.file("stdout"), contents: nil)
+    _ = FileManager.default.createFile(atPath: scratch.file("stderr"), contents: nil)
+    out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stdout")))
+    err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stderr")))
+    if withoutCoreDumps {
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", #"ulimit -c 0; exec "$0" "$@""#, executable.path] + arguments
+    } else {
+      process.executableURL = executable
+      process.arguments = arguments
+    }
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    var environment = ProcessInfo.processInfo.environment
+    environment["DIALECTGEN_NO_PROGRESS"] = "1"
+    process.environment = environment
+    try process.run()
+  }
+
+  /// Waits for the end (killing the process after `timeout` seconds, if given).
+  func wait(timeout: Double? = nil) throws -> Run {
+    var timedOut = false
+    if let timeout {
+      let deadline = Date().addingTimeInterval(timeout)
+      while process.isRunning, Date() < deadline { usleep(2000) }
+      if process.isRunning {
+        timedOut = true
+        kill(process.processIdentifier, SIGKILL)
+      }
+    }
+    process.waitUntilExit()
+    try out.close()
+    try err.close()
+    func text(_ name: String) throws -> String {
+      String(decoding: try Data(contentsOf: URL(fileURLWithPath: scratch.file(name))), as: UTF8.self)
+    }
+    return Run(
+      status: process.terminationStatus, stdout: try text("stdout"), stderr: try text("stderr"),
+      signaled: process.terminationReason == .uncaughtSignal, timedOut: timedOut)
+  }
+}
+
+/// Runs dialectgen with `arguments` to its end (killed after `timeout` seconds, if given).
+func dialectgen(_ arguments: [String], timeout: Double? = nil, sourceLocation: SourceLocation = #_sourceLocation)
+  throws -> Run
+{
+  try RunningDialectgen(arguments, sourceLocation: sourceLocation).wait(timeout: timeout)
 }
 
 /// The tensors of the standard input file: an F32 matrix whose rows end in a short block, an
@@ -96,10 +139,10 @@ struct InputTensors {
   func write(to path: String) throws {
     var writer = SafetensorsWriter()
     writer.metadata = [("source", "tests")]
-    writer.declare(name: "w", dtype: "F32", shape: [4, 70])
-    writer.declare(name: "h", dtype: "F16", shape: [2, 40])
-    writer.declare(name: "b", dtype: "BF16", shape: [48])
-    writer.declare(name: "ids", dtype: "I64", shape: [3])
+    try writer.declare(name: "w", dtype: "F32", shape: [4, 70])
+    try writer.declare(name: "h", dtype: "F16", shape: [2, 40])
+    try writer.declare(name: "b", dtype: "BF16", shape: [48])
+    try writer.declare(name: "ids", dtype: "I64", shape: [3])
     try writer.write(to: path) { index in
       switch index {
       case 0: return littleEndianBytes(w)
@@ -125,6 +168,6 @@ func halfBytes(_ words: [UInt16]) -> [UInt8] { words.flatMap { [UInt8($0 & 0xFF)
 /// A safetensors file with one F32 tensor.
 func writeSingleTensor(_ values: [Float], shape: [Int], name: String = "x", to path: String) throws {
   var writer = SafetensorsWriter()
-  writer.declare(name: name, dtype: "F32", shape: shape)
+  try writer.declare(name: name, dtype: "F32", shape: shape)
   try writer.write(to: path) { _ in littleEndianBytes(values) }
 }

@@ -175,7 +175,7 @@ struct FormatbookFitTests {
     try InputTensors().write(to: input)
     let integers = directory.file("ints.safetensors")
     var writer = SafetensorsWriter()
-    writer.declare(name: "ids", dtype: "I64", shape: [2])
+    try writer.declare(name: "ids", dtype: "I64", shape: [2])
     try writer.write(to: integers) { _ in [UInt8](repeating: 1, count: 16) }
     let tiny = directory.file("tiny.safetensors")
     try writeSingleTensor((0..<10).map { Float($0) }, shape: [10], to: tiny)

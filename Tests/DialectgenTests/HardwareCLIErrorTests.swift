@@ -87,7 +87,7 @@ struct HardwareCLIErrorTests {
     let w = try Workspace()
     let other = w.directory.file("other")
     try w.expectFailure(
-      command, ["--out", other], status: 1, mentions: [other, "refusing to replace", "manifest.json"])
+      command, ["--out", other], status: 1, mentions: [other, "refusing to replace", ".dialectgen-output", "choose"])
     let file = w.directory.file("afile")
     try w.expectFailure(command, ["--out", file], status: 1, mentions: [file, "is a file"])
     try w.expectFailure(command, ["--out", file + "/rtl"], status: 1, mentions: [file, "is a file"])

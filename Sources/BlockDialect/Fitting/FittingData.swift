@@ -77,34 +77,67 @@ public struct FittingData: Sendable {
   /// Non-finite values follow the saturating rule: an infinity counts as `input`'s largest
   /// finite value with its sign, a NaN as 0.
   public mutating func append(_ values: UnsafeBufferPointer<Float>, shape: [Int], input: ElementFormat = .float32) {
-    let (rows, columns) = QuantizedTensor.rowsAndColumns(of: shape)
-    precondition(values.count == rows * columns, "\(values.count) values for shape \(shape)")
-    let blocksPerRow = (columns + blockSize - 1) / blockSize
-    let limit = input.largestFinite
-    var block = [Float](repeating: 0, count: blockSize)
-    for row in 0..<rows {
-      for j in 0..<blocksPerRow {
-        let start = row * columns + j * blockSize
-        let count = min(blockSize, row * columns + columns - start)
-        var nonfinite = false
-        for i in 0..<count {
-          let x = values[start + i]
-          if x.isFinite {
-            block[i] = x
-          } else {
-            nonfinite = true
-            block[i] = x.isNaN ? 0 : (x < 0 ? -limit : limit)
-          }
-        }
-        block.withUnsafeBufferPointer { appendBlock(UnsafeBufferPointer(rebasing: $0[0..<count])) }
-        if nonfinite { nonfiniteBlocks += 1 }
-      }
-    }
+    let geometry = BlockGeometry(shape: shape, blockSize: blockSize)
+    precondition(values.count == geometry.rows * geometry.columns, "\(values.count) values for shape \(shape)")
+    guard geometry.blockCount > 0 else { return }
+    appendBlocks(0..<geometry.blockCount, of: geometry, values: values.baseAddress!, first: 0, input: input)
   }
 
   /// Adds the blocks of a tensor given as an array.
   public mutating func append(_ values: [Float], shape: [Int], input: ElementFormat = .float32) {
     values.withUnsafeBufferPointer { append($0, shape: shape, input: input) }
+  }
+
+  /// Adds the blocks of a float tensor of a file, reading it in pieces of whole blocks (memory
+  /// stays a piece, however large the tensor); the result is the same as appending the whole
+  /// tensor at once.
+  ///
+  /// - Parameter refuseNonfinite: Throw ``NonfiniteValueError`` at the first infinity or NaN
+  ///   instead of counting it under the saturating rule.
+  /// - Throws: ``TensorFileError`` when the tensor is not a float tensor or cannot be read.
+  public mutating func append(_ entry: TensorEntry, in source: any TensorSource, refuseNonfinite: Bool) throws {
+    guard let input = entry.elementFormat else {
+      throw TensorFileError(
+        source.path,
+        "tensor \"\(SafeText.escape(entry.name))\" is \(SafeText.escape(entry.dtype)); dialectgen reads F32, F16 and BF16 tensors"
+      )
+    }
+    let geometry = BlockGeometry(shape: entry.shape, blockSize: blockSize)
+    let piece = max(1, (1 << 16) / blockSize)
+    for start in stride(from: 0, to: geometry.blockCount, by: piece) {
+      let blocks = start..<min(geometry.blockCount, start + piece)
+      let elements = geometry.elements(of: blocks)
+      try withFloats(entry, elements: elements, in: source) { values in
+        if refuseNonfinite, let index = firstNonfiniteIndex(values) {
+          throw NonfiniteValueError(
+            path: source.path, tensor: entry.name, index: elements.lowerBound + index, value: values[index])
+        }
+        appendBlocks(blocks, of: geometry, values: values.baseAddress!, first: elements.lowerBound, input: input)
+      }
+    }
+  }
+
+  /// Adds blocks `blocks` of a tensor of `geometry`; `values[0]` is element `first`.
+  mutating func appendBlocks(
+    _ blocks: Range<Int>, of geometry: BlockGeometry, values: UnsafePointer<Float>, first: Int, input: ElementFormat
+  ) {
+    let limit = input.largestFinite
+    var block = [Float](repeating: 0, count: blockSize)
+    for index in blocks {
+      let (start, count) = geometry.span(of: index)
+      var nonfinite = false
+      for i in 0..<count {
+        let x = values[start - first + i]
+        if x.isFinite {
+          block[i] = x
+        } else {
+          nonfinite = true
+          block[i] = x.isNaN ? 0 : (x < 0 ? -limit : limit)
+        }
+      }
+      block.withUnsafeBufferPointer { appendBlock(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+      if nonfinite { nonfiniteBlocks += 1 }
+    }
   }
 
   /// Adds one block of finite elements (fewer than the block size are padded with zeros).

@@ -11,26 +11,35 @@
 /// The header's metadata records the format (block size, exponent width and bias, the whole
 /// formatbook, the selection path) and every tensor's original shape and dtype.
 public enum QuantizedTensorLayout {
-  /// The tensors stored for one quantized tensor named `name` of `shape`.
-  public static func declarations(name: String, shape: [Int], scheme: QuantizationScheme)
-    -> [SafetensorsWriter.Declaration]
-  {
-    let (_, columns) = QuantizedTensor.rowsAndColumns(of: shape)
+  /// One stored tensor of a quantized tensor.
+  public struct Part: Sendable {
+    public let name: String
+    public let dtype: String
+    public let shape: [Int]
+
+    /// The data size in bytes, or nil when it overflows.
+    public var byteCount: Int? {
+      checkedElementCount(shape).flatMap { checkedByteCount($0, elementSize: SafetensorsFile.elementSizes[dtype]!) }
+    }
+  }
+
+  /// The tensors stored for one quantized tensor named `name` of `shape` (whose element count
+  /// must not overflow).
+  public static func declarations(name: String, shape: [Int], scheme: QuantizationScheme) -> [Part] {
     let n = scheme.blockSize
-    let blocksPerRow = (columns + n - 1) / n
+    let geometry = BlockGeometry(shape: shape, blockSize: n)
     let leading = Array(shape.dropLast())
-    var parts = [
-      SafetensorsWriter.Declaration(name: name + ".codes", dtype: "U8", shape: leading + [blocksPerRow * n / 2])
-    ]
+    // blocksPerRow * n could overflow for a last dimension near Int.max; n / 2 cannot.
+    var parts = [Part(name: name + ".codes", dtype: "U8", shape: leading + [geometry.blocksPerRow * (n / 2)])]
     switch scheme {
     case .blockDialect:
-      parts.append(.init(name: name + ".exponents", dtype: "U8", shape: leading + [blocksPerRow]))
-      parts.append(.init(name: name + ".dialects", dtype: "U8", shape: leading + [blocksPerRow]))
+      parts.append(Part(name: name + ".exponents", dtype: "U8", shape: leading + [geometry.blocksPerRow]))
+      parts.append(Part(name: name + ".dialects", dtype: "U8", shape: leading + [geometry.blocksPerRow]))
     case .mxfp4:
-      parts.append(.init(name: name + ".scales", dtype: "U8", shape: leading + [blocksPerRow]))
+      parts.append(Part(name: name + ".scales", dtype: "U8", shape: leading + [geometry.blocksPerRow]))
     case .nvfp4:
-      parts.append(.init(name: name + ".scales", dtype: "F8_E4M3", shape: leading + [blocksPerRow]))
-      parts.append(.init(name: name + ".tensor_scale", dtype: "F32", shape: []))
+      parts.append(Part(name: name + ".scales", dtype: "F8_E4M3", shape: leading + [geometry.blocksPerRow]))
+      parts.append(Part(name: name + ".tensor_scale", dtype: "F32", shape: []))
     }
     return parts
   }

@@ -104,7 +104,7 @@ public enum QuantizedTensorReader {
           file.path,
           "tensor \"\(name + suffix)\": expected \(bytes) bytes of U8, found \(entry.byteCount) of \(entry.dtype)")
       }
-      return file.rawBytes(entry)
+      return try file.rawBytes(entry)
     }
     let codes = try part(".codes", bytes: blockCount * n / 2)
     let exponents = try part(".exponents", bytes: blockCount)

@@ -1,3 +1,5 @@
+import BlockDialect
+
 /// A mistake on the command line: printed as one line, exit status 2.
 struct UsageError: Error {
   let message: String
@@ -100,7 +102,7 @@ struct CommandSpec {
         inlineValue = String(word[word.index(after: equals)...])
       }
       guard let option = options.first(where: { $0.name == key || $0.short == key }) else {
-        throw UsageError("unknown option '\(key)' (see \(name) --help)")
+        throw UsageError("unknown option '\(SafeText.escape(key))' (see \(name) --help)")
       }
       switch option.kind {
       case .flag:
@@ -134,7 +136,7 @@ struct CommandSpec {
     guard positionalCount.contains(parsed.positionals.count) else {
       if parsed.positionals.count > positionalCount.upperBound {
         let extra = parsed.positionals[positionalCount.upperBound]
-        throw UsageError("unexpected argument '\(extra)' (usage: \(name) \(positionals) [options])")
+        throw UsageError("unexpected argument '\(SafeText.escape(extra))' (usage: \(name) \(positionals) [options])")
       }
       throw UsageError("missing \(positionals) (usage: \(name) \(positionals) [options])")
     }
@@ -165,7 +167,7 @@ struct ParsedArguments {
   /// An integer option, checked against `range`.
   func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
     guard let text = string(name) else { return defaultValue }
-    guard let value = Int(text) else { throw UsageError("\(name) '\(text)' is not an integer") }
+    guard let value = Int(text) else { throw UsageError("\(name) '\(SafeText.escape(text))' is not an integer") }
     guard range.contains(value) else {
       throw UsageError("\(name) \(value) is out of range; allowed: \(range.lowerBound) to \(range.upperBound)")
     }
@@ -182,7 +184,7 @@ struct ParsedArguments {
   func seed(_ name: String, default defaultValue: UInt64) throws -> UInt64 {
     guard let text = string(name) else { return defaultValue }
     guard let value = UInt64(text) else {
-      throw UsageError("\(name) '\(text)' is not a non-negative integer")
+      throw UsageError("\(name) '\(SafeText.escape(text))' is not a non-negative integer")
     }
     return value
   }
@@ -191,7 +193,8 @@ struct ParsedArguments {
   func fraction(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>) throws -> Double {
     guard let text = string(name) else { return defaultValue }
     guard let value = Double(text), range.contains(value) else {
-      throw UsageError("\(name) '\(text)' is not a number in \(range.lowerBound)...\(range.upperBound)")
+      throw UsageError(
+        "\(name) '\(SafeText.escape(text))' is not a number in \(range.lowerBound)...\(range.upperBound)")
     }
     return value
   }
@@ -202,7 +205,8 @@ struct ParsedArguments {
     guard let text = string(name) else { return defaultValue }
     guard let value = choices.first(where: { $0.rawValue == text }) else {
       throw UsageError(
-        "\(name) '\(text)' is not allowed; allowed: \(choices.map(\.rawValue).joined(separator: ", "))")
+        "\(name) '\(SafeText.escape(text))' is not allowed; allowed: \(choices.map(\.rawValue).joined(separator: ", "))"
+      )
     }
     return value
   }

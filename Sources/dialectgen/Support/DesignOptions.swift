@@ -37,8 +37,8 @@ enum DesignOptions {
 
   /// Checks before any work that the output directory can be written (and is not someone
   /// else's), so a mistake costs no time.
-  static func checkOutput(_ directory: String) throws {
-    try reportingFailure { try DesignWriter.checkWritable(directory) }
+  static func checkOutput(_ directory: String, writtenBy command: String) throws {
+    try reportingFailure { try DesignWriter.checkWritable(directory, writtenBy: command) }
   }
 
   /// The configuration: the file's, with command-line options on top.

@@ -6,8 +6,17 @@ import Foundation
 
 /// Standard error, for messages and the progress bar.
 enum StandardError {
+  /// Writes `text` with write(2): a closed or full standard error loses the text rather than
+  /// stopping the process (FileHandle would trap).
   static func write(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    var bytes = Array(text.utf8)
+    var done = 0
+    while done < bytes.count {
+      let count = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + done, $0.count - done) }
+      if count < 0, errno == EINTR { continue }
+      guard count > 0 else { return }
+      done += count
+    }
   }
 
   static func line(_ text: String) { write(text + "\n") }
@@ -18,7 +27,8 @@ enum StandardError {
 
 /// A one-line progress bar on standard error, shown only on a terminal and only once a job has
 /// run for more than half a second; redrawn at most ten times a second.
-final class ProgressBar {
+final class ProgressBar: @unchecked Sendable {
+  private let lock = NSLock()
   private let label: String
   private let total: Int
   private var done = 0
@@ -33,8 +43,10 @@ final class ProgressBar {
     enabled = StandardError.isTerminal && ProcessInfo.processInfo.environment["DIALECTGEN_NO_PROGRESS"] == nil
   }
 
-  /// Records `amount` more units of work done.
+  /// Records `amount` more units of work done (from any thread).
   func advance(by amount: Int) {
+    lock.lock()
+    defer { lock.unlock() }
     done += amount
     guard enabled else { return }
     let now = Date()
@@ -52,6 +64,8 @@ final class ProgressBar {
 
   /// Clears the bar.
   func finish() {
+    lock.lock()
+    defer { lock.unlock() }
     if drawn { StandardError.write("\r" + String(repeating: " ", count: label.count + 50) + "\r") }
   }
 }
