@@ -21,15 +21,15 @@ import HDL
 /// nothing is registered).
 public struct BlockQuantizerGenerator: Sendable {
   /// Every boundary the datapath can be cut at, in datapath order, and the order in which
-  /// depth 1, 2, ... registers them: "tree" halfway down the maximum tree, then the selector's
-  /// two boundaries (after its per-element stage, after its block sums) between `align` and
-  /// `select`.
+  /// depth 1, 2, ... registers them: "tree" halfway down the maximum tree, "exponent" between
+  /// the shared exponent and the alignment, then the selector's two boundaries (after its
+  /// per-element stage, after its block sums) between `align` and `select`.
   public static func boundaries(for selector: OnlineSelector) -> PipelineBoundaries {
     let (perElement, sums) =
       selector == .twoStage ? ("membership", "count") : ("errors", "sums")
     return PipelineBoundaries(
-      stages: ["tree", "maximum", "align", perElement, sums, "select"],
-      priority: ["align", sums, "maximum", perElement, "select", "tree"])
+      stages: ["tree", "maximum", "exponent", "align", perElement, sums, "select"],
+      priority: ["align", sums, "maximum", perElement, "select", "tree", "exponent"])
   }
 
   public let configuration: HardwareConfiguration
@@ -132,6 +132,21 @@ public struct BlockQuantizerGenerator: Sendable {
     }
   }
 
+  /// What crosses `exponent`: the shared exponent E, the alignment's shift base, the non-finite
+  /// flag and every element's fields.
+  struct ExponentStage: SignalBundle {
+    var exponent: Signal
+    var shiftBase: Signal
+    var nonfinite: Signal
+    var lanes: [ElementFields]
+
+    func mapSignals(_ transform: (String, Signal) -> Signal) -> Self {
+      ExponentStage(
+        exponent: transform("exponent", exponent), shiftBase: transform("shift_base", shiftBase),
+        nonfinite: transform("nonfinite", nonfinite), lanes: nested("lane", lanes, transform))
+    }
+  }
+
   /// What crosses `align`: the encoding fields and the rounded views the selector reads.
   struct AlignStage: SignalBundle {
     var encoding: Encoding
@@ -222,25 +237,33 @@ public struct BlockQuantizerGenerator: Sendable {
     }
     let maximum = pipe.boundary(
       "maximum", MaximumStage(largest: largest, nonfinite: carried.nonfinite, lanes: carried.lanes))
-    let exponent = sharedExponent(in: m, largest: maximum.largest)
+    let sharedField = sharedExponent(in: m, largest: maximum.largest)
+    let shared = pipe.boundary(
+      "exponent",
+      ExponentStage(
+        exponent: sharedField,
+        shiftBase: m.wire(
+          "shift_base",
+          sharedField.extended(to: sharedField.width + 1).asSigned
+            + .constant(alignmentOffset, width: 10, signed: true),
+          comment:
+            "E + \(alignmentOffset): the right shift of an element with exponent field 1, plus \(Self.leftShiftRoom)"),
+        nonfinite: maximum.nonfinite, lanes: maximum.lanes))
 
     // 3. Alignment: t, q and the sticky bit per element.
-    let shiftBase = m.wire(
-      "shift_base",
-      exponent.extended(to: exponent.width + 1).asSigned + .constant(alignmentOffset, width: 10, signed: true),
-      comment: "E + \(alignmentOffset): the right shift of an element with exponent field 1, plus \(Self.leftShiftRoom)"
-    )
     var encodingLanes: [EncodingLane] = []
     var rounded: [Signal] = []
-    for (lane, fields) in maximum.lanes.enumerated() {
-      let views = align(in: m, lane: lane, base: shiftBase, exponent: fields.exponent, significand: fields.significand)
+    for (lane, fields) in shared.lanes.enumerated() {
+      let views = align(
+        in: m, lane: lane, base: shared.shiftBase, exponent: fields.exponent, significand: fields.significand)
       encodingLanes.append(EncodingLane(sign: fields.sign, truncated: views.truncated, whole: views.whole))
       rounded.append(views.rounded)
     }
     let aligned = pipe.boundary(
       "align",
       AlignStage(
-        encoding: Encoding(exponent: exponent, nonfinite: maximum.nonfinite, lanes: encodingLanes), rounded: rounded))
+        encoding: Encoding(exponent: shared.exponent, nonfinite: shared.nonfinite, lanes: encodingLanes),
+        rounded: rounded))
 
     // 4. The selector, carrying what encoding needs through its stages.
     let selected: SelectStage
