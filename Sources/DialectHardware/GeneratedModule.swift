@@ -10,6 +10,9 @@ public enum Handshake: String, Sendable {
   /// `valid_i`/`ready_o` in, `valid_o`/`ready_i` out: the pipeline stalls while the consumer
   /// is not ready.
   case validReady = "valid-ready"
+  /// AXI4-Stream interfaces (`tvalid`/`tready`, `tdata`, `tlast`, `tkeep`), each behind a
+  /// register slice: the accelerator tile.
+  case axiStream = "axi4-stream"
 }
 
 /// A module built by a generator, with what a testbench or another flow needs to know about it

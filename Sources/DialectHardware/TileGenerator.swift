@@ -76,6 +76,16 @@ public struct TileGenerator: Sendable {
     case shapeMismatch = 5
   }
 
+  /// Cycles from a vector's last activation beat being taken to its first result beat being
+  /// offered, with no bubbles and no back-pressure, for K = n; each further block of K adds one
+  /// (a row group's block pairs issue one per cycle). Four at depth 0 (the input slice's
+  /// output register, the buffer write, the memory read, the result slice), plus the
+  /// quantizer's and the block dot product's depths. The manifest's `latency`; TileTests
+  /// measures it.
+  public var latency: Int {
+    4 + configuration.depth(of: .blockQuantizer) + configuration.depth(of: .blockDot)
+  }
+
   /// `value` extended or truncated to `width` bits.
   func resized(_ value: Signal, _ width: Int) -> Signal {
     value.width >= width ? value.truncated(to: width) : value.extended(to: width)
@@ -412,7 +422,7 @@ public struct TileGenerator: Sendable {
       .tile, generator: "TileGenerator",
       summary:
         "Accelerator tile: y = W x with \(r) block-dot units of \(n) lanes, weights up to \(tile.maximumRows) x \(tile.maximumColumns), \(configuration.input.rawValue) activations quantized online, \(tile.output.rawValue) results",
-      latency: 0, handshake: .validReady, throughput: "\(r * n) MACs per cycle",
+      latency: latency, handshake: .axiStream, throughput: "\(r * n) MACs per cycle",
       parameters: [configuration.bookParameter(), configuration.blockSizeParameter] + configuration.exponentParameters
         + [
           ("input", .string(configuration.input.rawValue)), ("selector", .string(configuration.selector.rawValue)),

@@ -57,7 +57,9 @@ public struct TileImage: Sendable {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(layer.weights.count * beatBytes)
     for beat in beats {
-      for index in 0..<beatBytes { bytes.append(UInt8(truncatingIfNeeded: beat.words[index / 8] >> UInt64(8 * (index % 8)))) }
+      for index in 0..<beatBytes {
+        bytes.append(UInt8(truncatingIfNeeded: beat.words[index / 8] >> UInt64(8 * (index % 8))))
+      }
     }
     return bytes
   }
@@ -75,7 +77,9 @@ public struct TileImage: Sendable {
       for block in 0..<layer.blocksPerRow {
         let weight = layer.weights[row * layer.blocksPerRow + block]
         var fields = [BitVector(UInt64(weight.exponentField), width: format.exponentWidth)]
-        if format.formatbook.idWidth > 0 { fields.append(BitVector(UInt64(weight.dialect), width: format.formatbook.idWidth)) }
+        if format.formatbook.idWidth > 0 {
+          fields.append(BitVector(UInt64(weight.dialect), width: format.formatbook.idWidth))
+        }
         fields.append(VectorRequest.packed(weight.rawCodes.map(Int.init), width: 4))
         let address = (row / configuration.tile.rows) << generator.blockBits | block
         var words = [UInt64](repeating: 0, count: (generator.blockWidth + 63) / 64)

@@ -26,64 +26,85 @@ enum TileInputs {
     if let tensor {
       guard names.contains(tensor) else {
         throw UsageError(
-          "--weight-tensor '\(tensor)' is not a quantized tensor of \(path); it holds: \(names.joined(separator: ", "))")
+          "--weight-tensor '\(SafeText.escape(tensor))' is not a quantized tensor of \(SafeText.path(path)); it holds: \(names.prefix(8).map { SafeText.escape($0) }.joined(separator: ", "))"
+        )
       }
       name = tensor
     } else {
       guard names.count == 1 else {
         throw UsageError(
-          "\(path) holds \(names.count) quantized tensors; choose one with --weight-tensor (\(names.prefix(8).joined(separator: ", ")))"
+          "\(SafeText.path(path)) holds \(names.count) quantized tensors; choose one with --weight-tensor (\(names.prefix(8).map { SafeText.escape($0) }.joined(separator: ", ")))"
         )
       }
       name = names[0]
+    }
+    // Refuse a matrix the tile cannot hold before reading its blocks (memory stays bounded).
+    let shape = try QuantizedTensorReader.shape(of: name, in: file)
+    let tile = configuration.tile
+    guard shape.rows <= tile.maximumRows, shape.columns <= tile.maximumColumns else {
+      throw CommandFailure(
+        "\(SafeText.path(path)): tensor \"\(SafeText.escape(name))\" is \(shape.rows) x \(shape.columns); the tile holds at most \(tile.maximumRows) x \(tile.maximumColumns) (--tile-max-rows, --tile-max-columns)"
+      )
     }
     let matrix = try QuantizedTensorReader.matrix(name, in: file)
     do {
       return try TileImage(matrix: matrix, configuration: configuration)
     } catch let error as ConfigurationError {
-      throw CommandFailure("\(path): tensor \"\(name)\": \(error.description)")
+      throw CommandFailure("\(SafeText.path(path)): tensor \"\(SafeText.escape(name))\": \(error.description)")
     }
   }
 
   /// The activation vectors (raw bits of the configured input format).
-  static func vectors(_ path: String, tensor: String?, columns: Int, configuration: HardwareConfiguration)
-    throws -> [[UInt16]]
-  {
+  /// Only the first `--vectors` rows are read, and at most ``largestVectorCount``.
+  static func vectors(
+    _ path: String, tensor: String?, columns: Int, configuration: HardwareConfiguration, arguments: ParsedArguments
+  ) throws -> [[UInt16]] {
     let source = try openTensorFile(path)
     let floats = source.floatEntries
     let entry: TensorEntry
     if let tensor {
       guard let match = floats.first(where: { $0.name == tensor }) else {
-        throw UsageError("--activation-tensor '\(tensor)' is not a float tensor of \(path)")
+        throw UsageError(
+          "--activation-tensor '\(SafeText.escape(tensor))' is not a float tensor of \(SafeText.path(path))")
       }
       entry = match
     } else {
       guard floats.count == 1 else {
-        throw UsageError("\(path) holds \(floats.count) float tensors; choose one with --activation-tensor")
+        throw UsageError(
+          "\(SafeText.path(path)) holds \(floats.count) float tensors; choose one with --activation-tensor")
       }
       entry = floats[0]
     }
     let input = configuration.input
     guard entry.elementFormat == input else {
       throw CommandFailure(
-        "\(path): tensor \"\(entry.name)\" is \(entry.dtype); the tile takes \(input.rawValue) activations (--input fp16 or bf16)"
+        "\(SafeText.path(path)): tensor \"\(SafeText.escape(entry.name))\" is \(SafeText.escape(entry.dtype)); the tile takes \(input.rawValue) activations (--input fp16 or bf16)"
       )
     }
     guard entry.shape.count == 1 || entry.shape.count == 2, entry.shape.last == columns else {
       throw CommandFailure(
-        "\(path): tensor \"\(entry.name)\" has shape \(shapeText(entry.shape)); the weights need [V, \(columns)] or [\(columns)]"
+        "\(SafeText.path(path)): tensor \"\(SafeText.escape(entry.name))\" has shape \(shapeText(entry.shape)); the weights need [V, \(columns)] or [\(columns)]"
       )
     }
-    let values = try source.floats(entry)
-    let bits = values.map { input == .float16 ? floatToFloat16($0) : floatToBFloat16($0) }
+    let available = entry.elementCount / columns
+    guard available > 0 else {
+      throw CommandFailure("\(SafeText.path(path)): tensor \"\(SafeText.escape(entry.name))\" holds no vectors")
+    }
+    let wanted = try arguments.integer("--vectors", default: available, in: 1...available)
+    guard wanted <= largestVectorCount else {
+      throw UsageError(
+        "\(SafeText.path(path)): tensor \"\(SafeText.escape(entry.name))\" holds \(available) vectors; a run takes at most \(largestVectorCount) (the command's 16-bit V): choose fewer with --vectors"
+      )
+    }
+    let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: wanted * columns)
+    defer { buffer.deallocate() }
+    try source.readFloats(entry, elements: 0..<(wanted * columns), into: buffer)
+    let bits = buffer.map { input == .float16 ? floatToFloat16($0) : floatToBFloat16($0) }
     return stride(from: 0, to: bits.count, by: columns).map { Array(bits[$0..<($0 + columns)]) }
   }
 
-  /// The vectors `--vectors` keeps.
-  static func chosen(_ vectors: [[UInt16]], _ arguments: ParsedArguments) throws -> [[UInt16]] {
-    guard !vectors.isEmpty else { throw CommandFailure("the activation tensor holds no vectors") }
-    return Array(vectors.prefix(try arguments.integer("--vectors", default: vectors.count, in: 1...vectors.count)))
-  }
+  /// The most vectors one run command carries (V is a 16-bit field).
+  static let largestVectorCount = (1 << 16) - 1
 
   /// `--rows`, checked against the weights.
   static func rows(_ arguments: ParsedArguments, image: TileImage) throws -> Int {
@@ -119,10 +140,9 @@ enum MatmulCommand: Command {
     try OutputFiles.check(output, option: "--output", inputs: inputs)
     let image = try TileInputs.image(
       arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
-    let vectors = try TileInputs.chosen(
-      try TileInputs.vectors(
-        arguments.positionals[1], tensor: arguments.string("--activation-tensor"), columns: image.layer.columns,
-        configuration: configuration), arguments)
+    let vectors = try TileInputs.vectors(
+      arguments.positionals[1], tensor: arguments.string("--activation-tensor"), columns: image.layer.columns,
+      configuration: configuration, arguments: arguments)
     let rows = try TileInputs.rows(arguments, image: image)
     let quantizer = BlockQuantizer(
       format: configuration.format, selector: configuration.selector.dialectSelector, input: configuration.input)
@@ -148,7 +168,8 @@ enum MatmulCommand: Command {
     let shape = vectors.count == 1 ? [rows] : [vectors.count, rows]
     var writer = SafetensorsWriter()
     try reportingFailure {
-      try writer.declare(name: "y", dtype: format == .float32 ? "F32" : (format == .float16 ? "F16" : "BF16"), shape: shape)
+      try writer.declare(
+        name: "y", dtype: format == .float32 ? "F32" : (format == .float16 ? "F16" : "BF16"), shape: shape)
       try writer.declare(name: "overflow", dtype: "U8", shape: shape)
       writer.metadata = [("dialectgen", dialectgenVersion), ("tile", configuration.summary)]
       try writer.write(to: output, inputs: inputs) { $0 == 0 ? values : overflow }
@@ -218,15 +239,25 @@ enum TileVectorsCommand: Command {
     guard let out = arguments.string("--out") else { throw UsageError("missing --out DIR") }
     var configuration = try DesignOptions.configuration(arguments)
     configuration.modules = [.tile]
-    let repeats = try arguments.integer("--repeat", default: 1, in: 1...10_000)
+    let repeats = try arguments.integer("--repeat", default: 1, in: 1...TileInputs.largestVectorCount)
     try DesignOptions.checkOutput(out, writtenBy: "dialectgen tile-vectors")
     let image = try TileInputs.image(
       arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
-    let vectors = try TileInputs.chosen(
-      try TileInputs.vectors(
-        arguments.positionals[1], tensor: arguments.string("--activation-tensor"), columns: image.layer.columns,
-        configuration: configuration), arguments)
+    let vectors = try TileInputs.vectors(
+      arguments.positionals[1], tensor: arguments.string("--activation-tensor"), columns: image.layer.columns,
+      configuration: configuration, arguments: arguments)
     let rows = try TileInputs.rows(arguments, image: image)
+    // One run command carries the session (V is 16 bits), and the session's files stay modest.
+    let runVectors = vectors.count * repeats
+    guard runVectors <= TileInputs.largestVectorCount else {
+      throw UsageError(
+        "--repeat \(repeats) makes \(runVectors) vectors; a run takes at most \(TileInputs.largestVectorCount)")
+    }
+    guard runVectors * image.layer.columns <= 1 << 24 else {
+      throw UsageError(
+        "\(runVectors) vectors of \(image.layer.columns) elements make too large a session (at most 2^24 elements); choose fewer with --vectors or --repeat"
+      )
+    }
     let design = try reportingUsage { try Design(configuration) }
     let module = design.module(.tile)!
     let session = TileVectors.session(

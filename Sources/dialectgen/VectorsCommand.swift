@@ -35,7 +35,9 @@ enum VectorsCommand: Command {
     let design = try reportingUsage { try Design(configuration) }
     let generator = VectorGenerator(design: design, count: count, seed: seed)
     let all = generator.all()
-    try reportingFailure { try DesignWriter.write(generator.files(directory: out, vectors: all), to: out, writtenBy: "dialectgen vectors") }
+    try reportingFailure {
+      try DesignWriter.write(generator.files(directory: out, vectors: all), to: out, writtenBy: "dialectgen vectors")
+    }
     let total = all.map(\.count).reduce(0, +)
     print(
       "wrote \(total) vectors for \(all.count) modules to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s: "

@@ -102,6 +102,64 @@ import Testing
     #expect(run(generated.module, session, stalls: stalls) == 0)
   }
 
+  /// Cycles from a vector's last activation beat being taken to its first result beat being
+  /// offered, with no bubbles and no back-pressure: the manifest's latency plus K/n - 1 (the
+  /// row group's block pairs), at any depth of the units and any K.
+  @Test(arguments: [(0, 0), (2, 1), (7, 8)])
+  func latencyIsTheManifests(quantizerDepth: Int, dotDepth: Int) throws {
+    for blocks in [1, 3] {
+      var config = Self.tileConfiguration(blockSize: 8, rows: 2, maximum: 32)
+      config.pipelineDepths = [.blockQuantizer: quantizerDepth, .blockDot: dotDepth]
+      let generated = try #require(try Design(config).module(.tile))
+      let format = config.format
+      let weights = (0..<(2 * blocks)).map { _ in
+        try! PackedBlock(exponentField: 15, dialect: 0, rawCodes: [UInt8](repeating: 1, count: 8), format: format)
+      }
+      var session = TileVectors(module: generated, configuration: config)
+      session.load(try BlockLinearLayer(format: format, rows: 2, columns: 8 * blocks, weights: weights))
+      session.run(rows: 2, vectors: [[UInt16](repeating: 0x3C00, count: 8 * blocks)])
+      let simulator = Simulator(generated.module)
+      simulator.reset()
+      var sent = (commands: 0, weights: 0, activations: 0)
+      var lastActivation: Int?
+      var firstResult: Int?
+      for cycle in 0..<500 where firstResult == nil {
+        simulator.set("s_cmd_tvalid_i", sent.commands < session.commands.count ? 1 : 0)
+        simulator.set("s_cmd_tdata_i", BitVector(session.commands[min(sent.commands, 1)], width: 64))
+        let weight = session.weightBeats[safe: sent.weights]
+        simulator.set("s_weight_tvalid_i", weight == nil ? 0 : 1)
+        if let weight {
+          simulator.set("s_weight_tdata_i", weight.data)
+          simulator.set("s_weight_tlast_i", weight.last ? 1 : 0)
+        }
+        // Activations only once the run has started, so that none waits in the input slice.
+        let running = simulator.value("busy_q") == 1 && simulator.value("running_q") == 1
+        let activation = running ? session.activationBeats[safe: sent.activations] : nil
+        simulator.set("s_act_tvalid_i", activation == nil ? 0 : 1)
+        if let activation {
+          simulator.set("s_act_tdata_i", activation.data)
+          simulator.set("s_act_tlast_i", activation.last ? 1 : 0)
+        }
+        simulator.set("m_result_tready_i", 1)
+        simulator.set("m_status_tready_i", 1)
+        simulator.evaluate()
+        if simulator.value("m_result_tvalid_o") == 1 { firstResult = cycle }
+        if simulator.value("s_cmd_tready_o") == 1 && sent.commands < session.commands.count { sent.commands += 1 }
+        if weight != nil && simulator.value("s_weight_tready_o") == 1 { sent.weights += 1 }
+        if activation != nil && simulator.value("s_act_tready_o") == 1 {
+          sent.activations += 1
+          if sent.activations == session.activationBeats.count { lastActivation = cycle }
+        }
+        simulator.tick()
+      }
+      let measured = try #require(firstResult) - (try #require(lastActivation))
+      #expect(
+        measured == generated.latency + blocks - 1,
+        "depths \(quantizerDepth), \(dotDepth), \(blocks) block(s): \(measured) cycles; the manifest says \(generated.latency)"
+      )
+    }
+  }
+
   /// FP16 and BF16 results, the neighbour-group selector, one unit.
   @Test(arguments: [TileOutput.float16, .bfloat16])
   func narrowResultsMatchTheModel(output: TileOutput) throws {

@@ -72,6 +72,25 @@ public enum QuantizedTensorReader {
     }
   }
 
+  /// The matrix shape of the quantized tensor `name` (its leading dimensions flattened into
+  /// rows), from the metadata alone: to check it against a limit before reading the blocks.
+  ///
+  /// - Throws: ``TensorFileError`` when the tensor is missing or its shape overflows.
+  public static func shape(of name: String, in file: SafetensorsFile) throws -> (rows: Int, columns: Int) {
+    guard let original = try originals(in: file).first(where: { $0.name == name }) else {
+      throw TensorFileError(file.path, "no quantized tensor named \"\(SafeText.escape(name))\"")
+    }
+    var rows = 1
+    for dimension in original.shape.dropLast() {
+      let (product, overflow) = rows.multipliedReportingOverflow(by: dimension)
+      guard !overflow else {
+        throw TensorFileError(file.path, "tensor \"\(SafeText.escape(name))\": its shape is too large")
+      }
+      rows = product
+    }
+    return (rows, original.shape.last ?? 1)
+  }
+
   /// The quantized tensor `name` as a matrix.
   ///
   /// - Throws: ``TensorFileError`` naming the file and the tensor when a part is missing, has the

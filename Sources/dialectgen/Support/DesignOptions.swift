@@ -26,9 +26,11 @@ enum DesignOptions {
         name: "--prefix", kind: .value("P"),
         help: "prepended to every module name, so two configurations can share a netlist (e.g. x_)"),
       OptionSpec(name: "--tile-rows", kind: .value("R"), help: "tile: block-dot units in parallel (default 4)"),
-      OptionSpec(name: "--tile-max-rows", kind: .value("M"), help: "tile: the largest M the weight memory holds (default 1024)"),
       OptionSpec(
-        name: "--tile-max-columns", kind: .value("K"), help: "tile: the largest K, a multiple of the block size (default 1024)"),
+        name: "--tile-max-rows", kind: .value("M"), help: "tile: the largest M the weight memory holds (default 1024)"),
+      OptionSpec(
+        name: "--tile-max-columns", kind: .value("K"),
+        help: "tile: the largest K, a multiple of the block size (default 1024)"),
       OptionSpec(name: "--tile-output", kind: .value("F"), help: "tile: result format fp32 (default), fp16 or bf16"),
       OptionSpec(
         name: "--register-slices", kind: .flag,
