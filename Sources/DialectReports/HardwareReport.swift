@@ -140,7 +140,30 @@ public struct HardwareReportRunner: Sendable {
         }
       }
     }
+    if fpga && base.modules.contains(.tile) {
+      list.append(try tileOnTheDevice(base))
+    }
     return list
+  }
+
+  /// The accelerator tile in the largest shape found to fit the HX8K (7,680 logic cells, 32
+  /// block RAMs of 4 kbit): n = 8, R = 2 block-dot units, weights up to 128 x 128 (two banks of
+  /// 1,024 41-bit words); R = 4 needs about 10,500 LUTs, and 256 x 256 weights 85 block RAMs.
+  public static let deviceTile = (blockSize: 8, rows: 2, maximumRows: 128, maximumColumns: 128)
+
+  /// The ``deviceTile`` variant: placed and routed at depth 0.
+  func tileOnTheDevice(_ base: HardwareConfiguration) throws -> Variant {
+    var tile = base
+    tile.format = try BlockFormat(
+      blockSize: Self.deviceTile.blockSize, exponentWidth: base.format.exponentWidth,
+      exponentBias: base.format.exponentBias, formatbook: base.format.formatbook)
+    tile.accumulatorWidth = tile.format.defaultAccumulatorWidth
+    tile.tile.rows = Self.deviceTile.rows
+    tile.tile.maximumRows = Self.deviceTile.maximumRows
+    tile.tile.maximumColumns = Self.deviceTile.maximumColumns
+    tile.modules = [.tile]
+    return Variant(
+      name: "tile-device", configuration: tile, measure: [.tile], nandNor: false, resources: true, timing: true)
   }
 
   /// The configurations a pipelined kind is measured in: as configured, and, when the module
