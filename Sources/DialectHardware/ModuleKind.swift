@@ -84,6 +84,11 @@ public struct ReportRole: OptionSet, Sendable {
   public static let baseline = ReportRole(rawValue: 64)
   /// A MAC lane's product without its accumulator: one multiply per evaluation.
   public static let product = ReportRole(rawValue: 128)
+  /// Holds memories sized by the configuration (the tile's weights and activations): a gate
+  /// flow would turn them into millions of flip-flops, so the generic estimate and the
+  /// standard-cell flow leave it out; the iCE40 report places it in a shape that fits the
+  /// device, its memories in block RAM.
+  public static let memories = ReportRole(rawValue: 256)
 }
 
 /// One kind of module, whole: its name, when it applies, its pipeline boundaries, how to build

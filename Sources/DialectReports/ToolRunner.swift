@@ -54,6 +54,18 @@ public enum ToolRunner {
     group.wait()
     return results.values()
   }
+
+  /// Runs `jobs` on `width` workers, the highest priority first (equal priorities in listing
+  /// order), and returns their results in listing order.
+  public static func parallel<Result: Sendable>(
+    prioritized jobs: [(priority: Int, run: @Sendable () -> Result)], width: Int
+  ) -> [Result] {
+    let order = jobs.indices.sorted { (jobs[$0].priority, -$0) > (jobs[$1].priority, -$1) }
+    let results = parallel(order.map { jobs[$0].run }, width: width)
+    var listed = [Result?](repeating: nil, count: jobs.count)
+    for (position, index) in order.enumerated() { listed[index] = results[position] }
+    return listed.map { $0! }
+  }
 }
 
 /// Results filled in by concurrent jobs, one slot each.

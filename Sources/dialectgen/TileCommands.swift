@@ -106,6 +106,18 @@ enum TileInputs {
   /// The most vectors one run command carries (V is a 16-bit field).
   static let largestVectorCount = (1 << 16) - 1
 
+  /// The weights (first positional), the activation vectors (second) and `--rows`.
+  static func operands(_ arguments: ParsedArguments, configuration: HardwareConfiguration) throws -> (
+    image: TileImage, vectors: [[UInt16]], rows: Int
+  ) {
+    let image = try TileInputs.image(
+      arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
+    let vectors = try TileInputs.vectors(
+      arguments.positionals[1], tensor: arguments.string("--activation-tensor"), columns: image.layer.columns,
+      configuration: configuration, arguments: arguments)
+    return (image, vectors, try TileInputs.rows(arguments, image: image))
+  }
+
   /// `--rows`, checked against the weights.
   static func rows(_ arguments: ParsedArguments, image: TileImage) throws -> Int {
     try arguments.integer("--rows", default: image.layer.rows, in: 1...image.layer.rows)
@@ -138,12 +150,7 @@ enum MatmulCommand: Command {
     // The output must be neither input (by device and inode), checked before any work.
     let inputs = try arguments.positionals.map { path in try reportingFailure { try InputFile(path: path) } }
     try OutputFiles.check(output, option: "--output", inputs: inputs)
-    let image = try TileInputs.image(
-      arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
-    let vectors = try TileInputs.vectors(
-      arguments.positionals[1], tensor: arguments.string("--activation-tensor"), columns: image.layer.columns,
-      configuration: configuration, arguments: arguments)
-    let rows = try TileInputs.rows(arguments, image: image)
+    let (image, vectors, rows) = try TileInputs.operands(arguments, configuration: configuration)
     let quantizer = BlockQuantizer(
       format: configuration.format, selector: configuration.selector.dialectSelector, input: configuration.input)
     let input = configuration.input
@@ -241,12 +248,7 @@ enum TileVectorsCommand: Command {
     configuration.modules = [.tile]
     let repeats = try arguments.integer("--repeat", default: 1, in: 1...TileInputs.largestVectorCount)
     try DesignOptions.checkOutput(out, writtenBy: "dialectgen tile-vectors")
-    let image = try TileInputs.image(
-      arguments.positionals[0], tensor: arguments.string("--weight-tensor"), configuration: configuration)
-    let vectors = try TileInputs.vectors(
-      arguments.positionals[1], tensor: arguments.string("--activation-tensor"), columns: image.layer.columns,
-      configuration: configuration, arguments: arguments)
-    let rows = try TileInputs.rows(arguments, image: image)
+    let (image, vectors, rows) = try TileInputs.operands(arguments, configuration: configuration)
     // One run command carries the session (V is 16 bits), and the session's files stay modest.
     let runVectors = vectors.count * repeats
     guard runVectors <= TileInputs.largestVectorCount else {

@@ -63,8 +63,8 @@ struct HardwareCLIErrorTests {
       mentions: ["selector", "does not apply", "e2m1", "applicable"])
     try w.expectFailure(command, ["--pipeline", "9"], status: 2, mentions: ["depth 9", "block_dot", "0 to 8"])
     try w.expectFailure(
-      command, ["--pipeline", "7", "--modules", "block_quantizer"], status: 2,
-      mentions: ["depth 7", "block_quantizer", "0 to 6"])
+      command, ["--pipeline", "8", "--modules", "block_quantizer"], status: 2,
+      mentions: ["depth 8", "block_quantizer", "0 to 7"])
     try w.expectFailure(command, ["--datapath", "fancy"], status: 2, mentions: ["--datapath", "'fancy'", "naive"])
     try w.expectFailure(command, ["--acc-width", "3"], status: 2, mentions: ["accumulator width 3", "14"])
     try w.expectFailure(command, ["--input", "fp8"], status: 2, mentions: ["--input", "fp8", "bf16"])

@@ -15,7 +15,7 @@ struct TileModule: ModuleDescription {
   var kind: ModuleKind { .tile }
   var summary: String { "accelerator tile: y = W x on R block-dot units, AXI4-Stream interfaces" }
   var testbench: String? { "tb_tile" }
-  var reportRole: ReportRole { [.large] }
+  var reportRole: ReportRole { [.large, .memories] }
 
   func build(in design: DesignBuilder) throws -> GeneratedModule {
     try TileGenerator(configuration: design.configuration).build(
