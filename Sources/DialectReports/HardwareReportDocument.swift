@@ -293,6 +293,15 @@ public struct HardwareReportDocument: Sendable {
         ])
       }
     }
+    // The accelerator tile in the shape that fits the device (its units pipelined).
+    let shape = HardwareReportRunner.deviceTile
+    for entry in report.entries where entry.variant == "tile-device" {
+      rows.append([
+        "\(entry.module) (R = \(shape.rows), up to \(shape.maximumRows) x \(shape.maximumColumns))",
+        "\(shape.blockSize)", "\(shape.depth) (both units)", Self.text(entry.latency),
+        Self.text(entry.resources?.luts), Self.text(entry.resources?.flipFlops), Self.text(entry.timing?.fmax), "—",
+      ])
+    }
     guard !rows.isEmpty else { return "## Pipelining\n\nNot measured (run without --no-fpga)." }
     return """
       ## Pipelining: iCE40 maximum frequency
