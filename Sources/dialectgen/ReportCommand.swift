@@ -29,7 +29,7 @@ enum ReportCommand: Command {
       quantizer and block dot product at pipeline depths 0, 1, 2 and their maximum (so a
       configuration file's pipeline, modules and datapath are not used). Needs yosys, and for
       the FPGA figures nextpnr-ice40 (scripts/install-tools.sh --fpga, or apt-get install yosys
-      nextpnr-ice40). Takes about 4 minutes on 2 cores.
+      nextpnr-ice40). Takes about 30 minutes on 2 cores.
 
       With --liberty FILE it runs the standard-cell flow instead (make synth-asic): every module
       mapped to the library by Yosys and ABC (area: the median of --runs perturbed mappings,
