@@ -1,3 +1,4 @@
+import DialectHardware
 import Foundation
 
 /// A flow step that failed: names the module and the tool, with the tool's last words.
@@ -43,6 +44,19 @@ public enum GateLibrary: String, Sendable {
 /// The Yosys and nextpnr steps of `dialectgen report`. Each writes its script and log into a
 /// work directory, so every figure can be reproduced by hand.
 public enum HardwareFlows {
+  /// Writes `design`'s Verilog files into `folder`, a variant's own folder inside a report's
+  /// work directory (emptied first), and returns their paths.
+  public static func writeRTL(of design: Design, into folder: String) throws -> [String] {
+    try? FileManager.default.removeItem(atPath: folder)
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    var files: [String] = []
+    for file in design.files() where file.name.hasSuffix(".v") {
+      try file.contents.write(toFile: "\(folder)/\(file.name)", atomically: true, encoding: .utf8)
+      files.append("\(folder)/\(file.name)")
+    }
+    return files
+  }
+
   /// The iCE40 device and package used for place and route: the largest iCE40.
   public static let device = ["--hx8k", "--package", "ct256"]
   /// Logic cells of that device.

@@ -220,13 +220,7 @@ public struct HardwareReportRunner: Sendable {
     for variant in try variants() {
       let design = try Design(variant.configuration)
       let folder = "\(work)/\(variant.name)"
-      try? FileManager.default.removeItem(atPath: folder)
-      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      var files: [String] = []
-      for file in design.files() where file.name.hasSuffix(".v") {
-        try file.contents.write(toFile: "\(folder)/\(file.name)", atomically: true, encoding: .utf8)
-        files.append("\(folder)/\(file.name)")
-      }
+      let files = try HardwareFlows.writeRTL(of: design, into: folder)
       for kind in variant.measure {
         guard let generated = design.module(kind) else { continue }
         let module = generated.module
