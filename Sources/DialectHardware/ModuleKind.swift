@@ -89,6 +89,9 @@ public struct ReportRole: OptionSet, Sendable {
   /// standard-cell flow leave it out; the iCE40 report places it in a shape that fits the
   /// device, its memories in block RAM.
   public static let memories = ReportRole(rawValue: 256)
+  /// Mapped to standard cells with ABC's fast script whatever its size: the default script
+  /// takes over ten minutes per run on it (the neighbour-group selector's adder trees).
+  public static let fastMapping = ReportRole(rawValue: 512)
 }
 
 /// One kind of module, whole: its name, when it applies, its pipeline boundaries, how to build

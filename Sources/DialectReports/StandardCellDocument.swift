@@ -267,9 +267,9 @@ public struct StandardCellDocument: Sendable {
     - Command: `\(command)`. Scripts, netlists and logs: `\(report.work)/<variant>/<module>/`.
     - Mapping: `synth -flatten; dfflegalize -cell $_DFF_P_ 01; dfflibmap -liberty L` (enables and
       resets become gates), then `abc -liberty L` with Yosys's default liberty script (for
-      modules of more than \(StandardCellFlows.fastMappingCells) generic cells, marked "fast script", Yosys's fast one,
-      `strash; dretime; map`: the default takes minutes per run on them, more than ten on the
-      MSE selector); area from `stat -liberty L`. The area is the median of \(report.runs.small) runs (\(report.runs.large) for the largest
+      modules of more than \(StandardCellFlows.fastMappingCells) generic cells and the neighbour-group selector, marked
+      "fast script", Yosys's fast one, `strash; dretime; map`: the default takes minutes per run
+      on them, more than ten on the MSE and neighbour-group selectors); area from `stat -liberty L`. The area is the median of \(report.runs.small) runs (\(report.runs.large) for the largest
       modules): the first unperturbed, each other with ABC's `permute -S <seed>` (inputs,
       outputs and node order permuted) before the same script; the spread is the smallest and
       largest run against the median.

@@ -22,7 +22,7 @@ public struct StandardCellReport: Sendable {
     /// Every area-driven mapping run: the unperturbed one first, then the permuted ones.
     public var runs: [CellArea] = []
     /// Whether the area runs used ABC's fast script (a module of more than
-    /// ``StandardCellFlows/fastMappingCells`` generic cells).
+    /// ``StandardCellFlows/fastMappingCells`` generic cells, or one whose kind asks for it).
     public var fastMapping = false
     /// The timing-driven mapping at the report's clock.
     public var timing: CellTiming?
@@ -223,7 +223,8 @@ public struct StandardCellReportRunner: Sendable {
       do {
         let checkpoint = try StandardCellFlows.prepare(files: files, top: top, liberty: liberty, work: work)
         entry.fastMapping =
-          (StandardCellFlows.preparedCells(top: top, work: work) ?? 0) > StandardCellFlows.fastMappingCells
+          generated.kind.definition.reportRole.contains(.fastMapping)
+          || (StandardCellFlows.preparedCells(top: top, work: work) ?? 0) > StandardCellFlows.fastMappingCells
         var netlists: [(CellArea, String)] = []
         for seed in 0..<areaRuns {
           let mapped = try StandardCellFlows.map(

@@ -12,7 +12,7 @@ struct NeighborSelectorModule: ModuleDescription {
   var kind: ModuleKind { .neighborSelector }
   var summary: String { "neighbour-group selector: stage-1 group and the next lower, least saturated squared error" }
   var testbench: String? { "tb_selector" }
-  var reportRole: ReportRole { [.large] }
+  var reportRole: ReportRole { [.large, .fastMapping] }
 
   func applies(to book: Formatbook) -> Bool { book.dialects.count > 1 }
 
