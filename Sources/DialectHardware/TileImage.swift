@@ -52,17 +52,7 @@ public struct TileImage: Sendable {
   }
 
   /// The weight stream as bytes in AXI4-Stream order: each beat's byte 0 first.
-  public var streamBytes: [UInt8] {
-    let beatBytes = configuration.format.blockSize / 2 + 2
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(layer.weights.count * beatBytes)
-    for beat in beats {
-      for index in 0..<beatBytes {
-        bytes.append(UInt8(truncatingIfNeeded: beat.words[index / 8] >> UInt64(8 * (index % 8))))
-      }
-    }
-    return bytes
-  }
+  public var streamBytes: [UInt8] { layer.weights.flatMap(TileVectors.weightBytes) }
 
   /// Each bank's memory image for `$readmemh`: one word per line, every address (words no
   /// row uses are 0); a word is (exponent, dialect id, codes) as `bd_tile_weight_memory` stores it.

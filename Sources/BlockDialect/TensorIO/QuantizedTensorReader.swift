@@ -97,31 +97,22 @@ public enum QuantizedTensorReader {
   ///   wrong dtype or shape, or holds a value the format does not allow.
   public static func matrix(_ name: String, in file: SafetensorsFile) throws -> Matrix {
     let format = try format(of: file)
-    guard let original = try originals(in: file).first(where: { $0.name == name }) else {
-      throw TensorFileError(file.path, "no quantized tensor named \"\(name)\"")
-    }
-    let shape = original.shape
-    let columns = shape.last ?? 1
-    var rows = 1
-    for dimension in shape.dropLast() {
-      let (product, overflow) = rows.multipliedReportingOverflow(by: dimension)
-      guard !overflow else { throw TensorFileError(file.path, "tensor \"\(name)\": its shape is too large") }
-      rows = product
-    }
+    let (rows, columns) = try shape(of: name, in: file)
+    let shown = SafeText.escape(name)
     let n = format.blockSize
     let blocksPerRow = (columns + n - 1) / n
     let (blockCount, overflow) = rows.multipliedReportingOverflow(by: blocksPerRow)
     guard !overflow, blockCount <= 1 << 32 else {
-      throw TensorFileError(file.path, "tensor \"\(name)\": its shape is too large")
+      throw TensorFileError(file.path, "tensor \"\(shown)\": its shape is too large")
     }
     func part(_ suffix: String, bytes: Int) throws -> [UInt8] {
       guard let entry = file.entries.first(where: { $0.name == name + suffix }) else {
-        throw TensorFileError(file.path, "tensor \"\(name)\": the part \"\(name + suffix)\" is missing")
+        throw TensorFileError(file.path, "tensor \"\(shown)\": the part \"\(shown)\(suffix)\" is missing")
       }
       guard entry.dtype == "U8", entry.byteCount == bytes else {
         throw TensorFileError(
           file.path,
-          "tensor \"\(name + suffix)\": expected \(bytes) bytes of U8, found \(entry.byteCount) of \(entry.dtype)")
+          "tensor \"\(shown)\(suffix)\": expected \(bytes) bytes of U8, found \(entry.byteCount) of \(entry.dtype)")
       }
       return try file.rawBytes(entry)
     }
@@ -140,7 +131,7 @@ public enum QuantizedTensorReader {
           try PackedBlock(
             exponentField: Int(exponents[block]), dialect: Int(dialects[block]), rawCodes: raw, format: format))
       } catch let error as BlockFormatError {
-        throw TensorFileError(file.path, "tensor \"\(name)\", block \(block): \(error.description)")
+        throw TensorFileError(file.path, "tensor \"\(shown)\", block \(block): \(error.description)")
       }
     }
     return Matrix(format: format, rows: rows, columns: columns, blocks: blocks)

@@ -75,8 +75,13 @@ public struct TileVectors: TestbenchData {
   /// A weight beat: the codes (two per byte, element 2j in the low nibble), the dialect byte
   /// and the exponent byte: the AXI4-Stream byte order of docs/tile.md.
   public static func weightBeat(_ block: PackedBlock, blockSize n: Int) -> BitVector {
-    let bytes = packedCodes(block.rawCodes) + [UInt8(block.dialect), UInt8(block.exponentField)]
-    return beat(bytes: bytes, width: 8 * (n / 2 + 2))
+    beat(bytes: weightBytes(block), width: 8 * (n / 2 + 2))
+  }
+
+  /// A weight beat's bytes in AXI4-Stream order (byte 0 first): the codes two per byte, then
+  /// the dialect byte, then the exponent byte.
+  public static func weightBytes(_ block: PackedBlock) -> [UInt8] {
+    packedCodes(block.rawCodes) + [UInt8(block.dialect), UInt8(block.exponentField)]
   }
 
   /// Codes two per byte, element 2j in the low nibble.
