@@ -160,6 +160,39 @@ import Testing
     #expect(abs((rates["g3/ZN"]?.duty ?? 0) - 2.0 / 3) < 0.02)
   }
 
+  @Test func writesTheNetlistAsStructuralVerilog() throws {
+    let json = """
+      {"modules": {"t": {
+        "ports": {"clk_i": {"direction": "input", "bits": [2]}, "a_i": {"direction": "input", "bits": [3, 7]},
+                  "q_o": {"direction": "output", "bits": [4, 3, "0"]}},
+        "cells": {
+          "g1": {"type": "DFF_X1", "connections": {"CK": [2], "D": [5], "Q": [4]}},
+          "g2": {"type": "INV_X1", "connections": {"A": [7], "ZN": [5]}},
+          "odd.name": {"type": "INV_X1", "connections": {"A": ["1"], "ZN": [6]}}
+        }}}}
+      """
+    let verilog = try StructuralVerilog.verilog(json: Data(json.utf8), top: "t")
+    #expect(
+      verilog == """
+        module t (a_i, clk_i, q_o);
+          input [1:0] a_i;
+          input clk_i;
+          output [2:0] q_o;
+          wire n4;
+          wire n5;
+          wire n6;
+          DFF_X1 g1 (.CK(clk_i), .D(n5), .Q(n4));
+          INV_X1 g2 (.A(a_i[1]), .ZN(n5));
+          INV_X1 \\odd.name  (.A(1'b1), .ZN(n6));
+          assign q_o[0] = n4;
+          assign q_o[1] = a_i[0];
+          assign q_o[2] = 1'b0;
+        endmodule
+
+        """)
+    #expect(throws: FlowError.self) { try StructuralVerilog.verilog(json: Data("{}".utf8), top: "t") }
+  }
+
   @Test func mediansAndSpreads() {
     #expect(StandardCellFlows.median([3, 1, 2]) == 2)
     #expect(StandardCellFlows.median([4, 1, 3, 2]) == 2.5)
