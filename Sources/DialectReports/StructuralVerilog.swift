@@ -81,9 +81,8 @@ public enum StructuralVerilog {
       throw FlowError(description: "yosys (\(top)): no JSON netlist \(json)")
     }
     let text = try verilog(json: data, top: top)
-    let temporary = netlist + ".partial"
-    try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-    _ = rename(temporary, netlist)
+    // Written whole or not at all, so that a run stopped half-way leaves no netlist to reuse.
+    try text.write(toFile: netlist, atomically: true, encoding: .utf8)
     return netlist
   }
 
