@@ -194,9 +194,7 @@ struct GateSimulation {
 
   /// Reads the module `top` from Yosys's `write_json` output, with each cell type's logic.
   init(json: Data, top: String, logic: [String: CellLogic]) throws {
-    guard let root = try JSONSerialization.jsonObject(with: json) as? [String: Any],
-      let modules = root["modules"] as? [String: Any], let module = modules[top] as? [String: Any]
-    else { throw FlowError(description: "yosys (\(top)): no module \(top) in the JSON netlist") }
+    let module = try YosysJSON.module(top, in: json)
     var largest = 1
     func net(_ value: Any) -> Int {
       if let number = value as? Int {

@@ -12,9 +12,7 @@ import Foundation
 public enum StructuralVerilog {
   /// The Verilog of module `top` in `json`.
   public static func verilog(json: Data, top: String) throws -> String {
-    guard let root = try JSONSerialization.jsonObject(with: json) as? [String: Any],
-      let modules = root["modules"] as? [String: Any], let module = modules[top] as? [String: Any]
-    else { throw FlowError(description: "yosys (\(top)): no module \(top) in the JSON netlist") }
+    let module = try YosysJSON.module(top, in: json)
     let ports = (module["ports"] as? [String: Any]) ?? [:]
     let cells = (module["cells"] as? [String: Any]) ?? [:]
 
@@ -92,5 +90,16 @@ public enum StructuralVerilog {
       name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } == true
       && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "$") }
     return simple ? name : "\\\(name) "
+  }
+}
+
+/// Yosys's `write_json` netlists, read by the gate simulation and the Verilog writer.
+enum YosysJSON {
+  /// Module `top` of the netlist `json`, as JSONSerialization gives it.
+  static func module(_ top: String, in json: Data) throws -> [String: Any] {
+    guard let root = try JSONSerialization.jsonObject(with: json) as? [String: Any],
+      let modules = root["modules"] as? [String: Any], let module = modules[top] as? [String: Any]
+    else { throw FlowError(description: "yosys (\(top)): no module \(top) in the JSON netlist") }
+    return module
   }
 }
